@@ -1,0 +1,214 @@
+import { z } from 'zod';
+
+// The only reader of process.env. Every variable is documented in .env.example and README.
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+export const SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+// OWASP Password Storage Cheat Sheet, argon2id minimum: m = 19 MiB, t = 2, p = 1.
+const ARGON2_MIN_MEMORY_KIB = 19_456;
+const ARGON2_MIN_TIME_COST = 2;
+
+const seconds = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?|pglite):\/\/.+/, 'must be postgres://…, postgresql://… or pglite://…')
+    .default('pglite://./data/pglite'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  ISSUER: z.url({ message: 'must be an absolute URL' }).default('http://localhost:3000'),
+  ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('api'),
+  ACCESS_TOKEN_TTL: seconds(600, 1),
+  REFRESH_TOKEN_TTL: seconds(2_592_000, 60),
+  REFRESH_IDLE_TTL: seconds(1_209_600, 60),
+  REFRESH_REUSE_INTERVAL: seconds(10, 0),
+  CLOCK_SKEW: seconds(30, 0),
+  SIGNING_ALG: z.enum(SIGNING_ALGS, { message: `must be one of ${SIGNING_ALGS.join(', ')}` }).default('ES256'),
+  KEY_ROTATION_INTERVAL: seconds(2_592_000, 60),
+  KEY_PREPUBLISH: seconds(86_400, 0),
+  KEY_CHECK_INTERVAL: seconds(30, 1),
+  JWKS_MAX_AGE: seconds(300, 0),
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  KEYS_DIR: z.string().min(1).default('./keys'),
+  ALLOWED_ORIGINS: z.string().optional(),
+  COOKIE_SECURE: bool(true),
+  REFRESH_COOKIE_NAME: z
+    .string()
+    .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name')
+    .optional(),
+  ALLOW_REGISTRATION: bool(true),
+  ARGON2_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(ARGON2_MIN_MEMORY_KIB, `must be at least ${ARGON2_MIN_MEMORY_KIB} (OWASP)`)
+    .default(ARGON2_MIN_MEMORY_KIB),
+  ARGON2_TIME_COST: z.coerce
+    .number()
+    .int()
+    .min(ARGON2_MIN_TIME_COST, `must be at least ${ARGON2_MIN_TIME_COST} (OWASP)`)
+    .default(ARGON2_MIN_TIME_COST),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  TRUST_PROXY: z.string().default('false'),
+  RATE_LIMIT: bool(true),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be redis://… or rediss://…')
+    .optional(),
+  SHUTDOWN_TIMEOUT: seconds(10, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly adminPort: number;
+  readonly adminHost: string;
+  readonly adminToken: string | undefined;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly refreshIdleTtl: number;
+  readonly refreshReuseInterval: number;
+  readonly clockSkew: number;
+  readonly signingAlg: SigningAlg;
+  readonly keyRotationInterval: number;
+  readonly keyPrepublish: number;
+  readonly keyCheckInterval: number;
+  readonly jwksMaxAge: number;
+  /** Raw 32-byte key; undefined in development means "generate one into keysDir". */
+  readonly keyEncryptionKey: Buffer | undefined;
+  readonly keysDir: string;
+  readonly allowedOrigins: readonly string[];
+  readonly cookieSecure: boolean;
+  readonly refreshCookieName: string;
+  readonly allowRegistration: boolean;
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly trustProxy: boolean | number | string;
+  readonly rateLimit: boolean;
+  readonly redisUrl: string | undefined;
+  readonly shutdownTimeout: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses the environment into a frozen Config, or throws ConfigError naming each bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  // An empty variable means "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const issuer = e.ISSUER.replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  const allowedOrigins = e.ALLOWED_ORIGINS
+    ? e.ALLOWED_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+    : [issuerUrl.origin];
+  for (const origin of allowedOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      problems.push(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  if (!LOOPBACK_HOSTS.has(e.ADMIN_HOST) && !e.ADMIN_TOKEN) {
+    problems.push(`ADMIN_TOKEN: required when ADMIN_HOST (${e.ADMIN_HOST}) is not a loopback address`);
+  }
+  if (e.JWKS_MAX_AGE > e.KEY_PREPUBLISH) {
+    // A verifier caching the JWKS for max-age must see a new key before it signs.
+    problems.push(`JWKS_MAX_AGE: ${e.JWKS_MAX_AGE}s exceeds KEY_PREPUBLISH (${e.KEY_PREPUBLISH}s); caches would miss new keys`);
+  }
+  if (e.KEY_PREPUBLISH >= e.KEY_ROTATION_INTERVAL) {
+    problems.push(`KEY_PREPUBLISH: must be shorter than KEY_ROTATION_INTERVAL (${e.KEY_ROTATION_INTERVAL}s)`);
+  }
+  if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) {
+    problems.push(`REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL (${e.REFRESH_TOKEN_TTL}s)`);
+  }
+  if (production) {
+    // Secure by default: settings that are only safe in development refuse to start.
+    if (!e.COOKIE_SECURE) problems.push('COOKIE_SECURE: false is refused when NODE_ENV=production');
+    if (!e.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production');
+    if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
+      problems.push('ISSUER: must be https:// when NODE_ENV=production (http:// only for localhost)');
+    }
+    if (env.ALLOW_REGISTRATION === undefined || env.ALLOW_REGISTRATION === '') {
+      problems.push('ALLOW_REGISTRATION: set it explicitly (true or false) when NODE_ENV=production');
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const trustProxy = /^\d+$/.test(e.TRUST_PROXY)
+    ? Number(e.TRUST_PROXY)
+    : e.TRUST_PROXY === 'true'
+      ? true
+      : e.TRUST_PROXY === 'false'
+        ? false
+        : e.TRUST_PROXY;
+
+  return Object.freeze({
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    adminPort: e.ADMIN_PORT,
+    adminHost: e.ADMIN_HOST,
+    adminToken: e.ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    issuer,
+    audience: e.ACCESS_TOKEN_AUDIENCE,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
+    refreshIdleTtl: e.REFRESH_IDLE_TTL,
+    refreshReuseInterval: e.REFRESH_REUSE_INTERVAL,
+    clockSkew: e.CLOCK_SKEW,
+    signingAlg: e.SIGNING_ALG,
+    keyRotationInterval: e.KEY_ROTATION_INTERVAL,
+    keyPrepublish: e.KEY_PREPUBLISH,
+    keyCheckInterval: e.KEY_CHECK_INTERVAL,
+    jwksMaxAge: e.JWKS_MAX_AGE,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY ? Buffer.from(e.KEY_ENCRYPTION_KEY, 'base64') : undefined,
+    keysDir: e.KEYS_DIR,
+    allowedOrigins: Object.freeze(allowedOrigins),
+    cookieSecure: e.COOKIE_SECURE,
+    // The __Secure- prefix is only valid on a Secure cookie (RFC 6265bis §4.1.3.1).
+    refreshCookieName: e.REFRESH_COOKIE_NAME ?? (e.COOKIE_SECURE ? '__Secure-lk_rt' : 'lk_rt'),
+    allowRegistration: e.ALLOW_REGISTRATION,
+    argon2: Object.freeze({ memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM }),
+    trustProxy,
+    rateLimit: e.RATE_LIMIT,
+    redisUrl: e.REDIS_URL,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  });
+}

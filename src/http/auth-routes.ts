@@ -1,0 +1,104 @@
+import { type RequestHandler, type Response, Router } from 'express';
+import type { Config } from '../config.js';
+import { notFound } from '../errors.js';
+import { authenticate } from '../sessions/authenticate.js';
+import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
+import { login } from '../sessions/login.js';
+import { logout, logoutAll } from '../sessions/logout.js';
+import { rotateRefreshToken } from '../sessions/refresh.js';
+import { registerUser } from '../users/register.js';
+import { requestContext } from './context.js';
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies.js';
+import { bearerToken } from './middleware/bearer.js';
+import { jsonBody } from './middleware/body.js';
+import { sameOriginOnly } from './middleware/csrf.js';
+import { methodNotAllowed } from './middleware/errors.js';
+import { credentialsSchema, parse } from './validate.js';
+
+export interface AuthRouteLimits {
+  register: RequestHandler;
+  login: RequestHandler;
+  refresh: RequestHandler;
+}
+
+const pass: RequestHandler = (_req, _res, next) => next();
+
+/** Thin routes: parse, call the domain, shape the response. The rules live in sessions/. */
+export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> = {}): Router {
+  const { config, store } = deps;
+  const router = Router();
+  const csrf = sameOriginOnly(config.allowedOrigins);
+
+  // RFC 6749 §5.1: token responses (and everything else here) must not be cached.
+  router.use((_req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    next();
+  });
+
+  router
+    .route('/register')
+    .post(limits.register ?? pass, jsonBody({ required: true }), async (req, res) => {
+      if (!config.allowRegistration) throw notFound('registration is disabled');
+      const input = parse(credentialsSchema, req.body);
+      const user = await registerUser(deps, input, requestContext(req));
+      res.status(201).json({ id: user.id, email: user.email });
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/login')
+    .post(limits.login ?? pass, jsonBody({ required: true }), async (req, res) => {
+      const input = parse(credentialsSchema, req.body);
+      sendTokens(res, config, await login(deps, input, requestContext(req)));
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/refresh')
+    .post(csrf, limits.refresh ?? pass, jsonBody({ required: false }), async (req, res) => {
+      try {
+        sendTokens(res, config, await rotateRefreshToken(deps, readRefreshCookie(req, config), requestContext(req)));
+      } catch (error) {
+        // Contract: the cookie is cleared on any refresh failure.
+        clearRefreshCookie(res, config);
+        throw error;
+      }
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/logout')
+    .post(csrf, jsonBody({ required: false }), async (req, res) => {
+      await logout(deps, readRefreshCookie(req, config), requestContext(req));
+      clearRefreshCookie(res, config);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/logout-all')
+    .post(jsonBody({ required: false }), async (req, res) => {
+      const claims = await authenticate(deps, bearerToken(req));
+      await logoutAll(deps, { userId: claims.sub, sessionId: claims.sid }, requestContext(req));
+      clearRefreshCookie(res, config);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/me')
+    .get(async (req, res) => {
+      const claims = await authenticate(deps, bearerToken(req));
+      const user = await store.users.findById(claims.sub);
+      if (!user) throw notFound('user no longer exists');
+      res.json({ id: user.id, email: user.email, createdAt: user.createdAt.toISOString() });
+    })
+    .all(methodNotAllowed('GET', 'HEAD'));
+
+  return router;
+}
+
+function sendTokens(res: Response, config: Config, tokens: IssuedTokens): void {
+  setRefreshCookie(res, config, tokens.refreshToken, tokens.refreshMaxAge);
+  res.status(200).json({ access_token: tokens.accessToken, token_type: 'Bearer', expires_in: tokens.expiresIn });
+}

@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { AppError } from '../../errors.js';
+
+/** Unknown route: a JSON 404, never Express's HTML page. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`));
+};
+
+/** Known path, wrong method: 405 with an Allow header (RFC 9110 §15.5.6). */
+export const methodNotAllowed =
+  (...allowed: string[]): RequestHandler =>
+  (req, _res, next) => {
+    next(new AppError('method_not_allowed', 405, `${req.method} is not allowed here`, { Allow: allowed.join(', ') }));
+  };
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** Maps what body-parser throws to the contract's codes. */
+function fromBodyParser(error: BodyParserError): AppError | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 413, 'request body is too large');
+    case 'entity.parse.failed':
+      return new AppError('invalid_request', 400, 'request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 415, 'request body encoding or charset is not supported');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('invalid_request', 400, 'request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The one error → JSON mapper. AppErrors answer as they are; anything else is a
+ * `server_error` with no detail, logged with the request id.
+ */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, res, _next) => {
+  const known =
+    error instanceof AppError
+      ? error
+      : (error instanceof Error && fromBodyParser(error as BodyParserError)) ||
+        (error instanceof Error && (error as BodyParserError).status === 400
+          ? new AppError('invalid_request', 400, 'malformed request')
+          : undefined);
+  const appError = known ?? new AppError('server_error', 500, 'internal server error');
+  if (!known) req.log?.error({ err: error }, 'unhandled error');
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
+  res.status(appError.status).json(appError.toJSON());
+};

@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { type CryptoKey, type JWK, importJWK } from 'jose';
+import type { Audit } from '../audit.js';
+import type { Clock } from '../clock.js';
+import { addSeconds } from '../clock.js';
+import type { Config, SigningAlg } from '../config.js';
+import { notFound } from '../errors.js';
+import type { SecurityEvent } from '../store/security-events.js';
+import type { KeyChange, KeyState, SigningKeyRecord, SigningKeyStore } from '../store/signing-keys.js';
+import { generateSigningKey } from './generate.js';
+import { type KeyPlan, planKeySchedule, removalTime } from './lifecycle.js';
+import type { Sealer } from './sealing.js';
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  key: CryptoKey;
+}
+
+export interface JwksDocument {
+  body: string;
+  etag: string;
+}
+
+export interface KeySummary {
+  kid: string;
+  alg: string;
+  state: KeyState;
+  createdAt: Date;
+  activatesAt: Date;
+  retiresAt: Date | null;
+  removeAt: Date | null;
+}
+
+interface Snapshot {
+  signing: SigningKey | undefined;
+  verifiers: Map<string, { alg: string; key: CryptoKey }>;
+  jwks: JwksDocument;
+}
+
+// Published: pending (so caches learn it before it signs), active, retired (until its tokens expire).
+const PUBLISHED: ReadonlySet<KeyState> = new Set(['pending', 'active', 'retired']);
+const MIN_RELOAD_GAP_MS = 5_000;
+
+/**
+ * The one place that holds key material: the active signing key, the verification keys and
+ * the JWKS document (derived from the key states, cached with its ETag). Every instance
+ * reloads from the database every KEY_CHECK_INTERVAL, and at once on an unknown kid.
+ */
+export class KeyRing {
+  #snapshot: Snapshot = { signing: undefined, verifiers: new Map(), jwks: jwksDocument([]) };
+  #imported = new Map<string, CryptoKey>();
+  #lastReload = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: SigningKeyStore,
+    private readonly sealer: Sealer,
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly audit: Audit,
+  ) {}
+
+  /** Applies the schedule (creating the first key on a new database) and loads the keys. */
+  async start(): Promise<void> {
+    await this.tick();
+  }
+
+  /** Runs the schedule every KEY_CHECK_INTERVAL seconds until stop(). */
+  startTimer(onError: (error: unknown) => void): void {
+    this.#timer = setInterval(() => this.tick().catch(onError), this.config.keyCheckInterval * 1000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** One step of the schedule: decide under the lock, apply, reload. Safe on every instance at once. */
+  async tick(): Promise<void> {
+    const now = this.clock.now();
+    const preview = planKeySchedule(await this.store.listLive(), now, this.config);
+    if (preview.changes.length > 0 || preview.create) {
+      // Generated outside the lock (RSA takes a while); dropped if another instance got there first.
+      const fresh = preview.create ? await generateSigningKey(this.config.signingAlg) : undefined;
+      const events = await this.store.applyChanges((keys) => {
+        const plan = planKeySchedule(keys, now, this.config);
+        return withCreatedKey(plan, fresh && this.#record(fresh, plan, now));
+      }, now);
+      events.forEach((e) => this.audit.logged(e));
+    }
+    await this.reload();
+  }
+
+  /** Admin: a new key, pre-published (default) or signing at once (`now`). */
+  async rotate(options: { now: boolean }): Promise<{ kid: string; alg: string; state: KeyState }> {
+    const now = this.clock.now();
+    const fresh = await generateSigningKey(this.config.signingAlg);
+    const created = await this.store.applyChanges((keys) => {
+      const changes: KeyChange[] = [];
+      const events: SecurityEvent[] = [];
+      const active = keys.find((k) => k.state === 'active');
+      const activatesAt = options.now ? now : addSeconds(now, this.config.keyPrepublish);
+      // A rotation replaces any key still waiting, so the queue never grows.
+      for (const key of keys.filter((k) => k.state === 'pending')) {
+        changes.push({ type: 'remove', kid: key.kid });
+        events.push({ type: 'key_removed', details: { kid: key.kid, reason: 'superseded' } });
+      }
+      const record = this.#sealed(fresh, options.now || !active ? 'active' : 'pending', activatesAt, now);
+      changes.push({ type: 'create', key: record });
+      events.push({ type: 'key_created', details: { kid: fresh.kid, alg: fresh.alg, state: record.state } });
+      if (record.state === 'active' && active) {
+        changes.push({ type: 'retire', kid: active.kid, at: now, removeAt: removalTime(now, this.config) });
+        events.push({ type: 'key_retired', details: { kid: active.kid } });
+      }
+      return { changes, events, result: { events, state: record.state } };
+    }, now);
+    created.events.forEach((e) => this.audit.logged(e));
+    await this.reload();
+    return { kid: fresh.kid, alg: fresh.alg, state: created.state };
+  }
+
+  /** Emergency: the key leaves the JWKS at once; if it was signing, the next key signs at once. */
+  async revoke(kid: string): Promise<{ kid: string; state: 'revoked' }> {
+    const now = this.clock.now();
+    const spare = await generateSigningKey(this.config.signingAlg);
+    const events = await this.store.applyChanges((keys) => {
+      const target = keys.find((k) => k.kid === kid);
+      if (!target) throw notFound(`no signing key with kid ${kid}`);
+      const changes: KeyChange[] = [{ type: 'revoke', kid, at: now }];
+      const events: SecurityEvent[] = [{ type: 'key_revoked', details: { kid } }];
+      const rest = keys.filter((k) => k.kid !== kid);
+      if (target.state === 'active') {
+        const plan = planKeySchedule(rest, now, this.config);
+        const next = withCreatedKey(plan, this.#record(spare, plan, now));
+        changes.push(...next.changes);
+        events.push(...next.result);
+      }
+      return { changes, events, result: events };
+    }, now);
+    events.forEach((e) => this.audit.logged(e));
+    await this.reload();
+    return { kid, state: 'revoked' };
+  }
+
+  async list(): Promise<KeySummary[]> {
+    return (await this.store.listAll()).map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      state: k.state,
+      createdAt: k.createdAt,
+      activatesAt: k.activatesAt,
+      retiresAt: k.retiredAt,
+      removeAt: k.removeAt,
+    }));
+  }
+
+  /** Re-reads the keys: new snapshot, same CryptoKey objects for keys already imported. */
+  async reload(): Promise<void> {
+    this.#lastReload = Date.now();
+    const keys = (await this.store.listLive()).filter((k) => PUBLISHED.has(k.state));
+    const verifiers = new Map<string, { alg: string; key: CryptoKey }>();
+    for (const k of keys) verifiers.set(k.kid, { alg: k.alg, key: await this.#importPublic(k) });
+    const active = keys.find((k) => k.state === 'active');
+    let signing = this.#snapshot.signing;
+    if (!active) signing = undefined;
+    else if (signing?.kid !== active.kid) {
+      const privateJwk = JSON.parse(this.sealer.open('signing-key', active.sealedPrivateJwk, active.kid)) as JWK;
+      signing = { kid: active.kid, alg: active.alg as SigningAlg, key: (await importJWK(privateJwk, active.alg)) as CryptoKey };
+    }
+    for (const kid of this.#imported.keys()) if (!verifiers.has(kid)) this.#imported.delete(kid);
+    this.#snapshot = { signing, verifiers, jwks: jwksDocument(keys) };
+  }
+
+  /** The key that signs now. Throws only if the database has no active key (readiness is false then). */
+  signingKey(): SigningKey {
+    const signing = this.#snapshot.signing;
+    if (!signing) throw new Error('no active signing key');
+    return signing;
+  }
+
+  hasSigningKey(): boolean {
+    return this.#snapshot.signing !== undefined;
+  }
+
+  /** A published key by kid; an unknown kid triggers (rate-limited) reload in case another instance rotated. */
+  async verificationKey(kid: string): Promise<{ alg: string; key: CryptoKey } | undefined> {
+    const known = this.#snapshot.verifiers.get(kid);
+    if (known || Date.now() - this.#lastReload < MIN_RELOAD_GAP_MS) return known;
+    await this.reload();
+    return this.#snapshot.verifiers.get(kid);
+  }
+
+  jwks(): JwksDocument {
+    return this.#snapshot.jwks;
+  }
+
+  async #importPublic(k: SigningKeyRecord): Promise<CryptoKey> {
+    const cached = this.#imported.get(k.kid);
+    if (cached) return cached;
+    const key = (await importJWK(k.publicJwk as JWK, k.alg)) as CryptoKey;
+    this.#imported.set(k.kid, key);
+    return key;
+  }
+
+  #record(fresh: Awaited<ReturnType<typeof generateSigningKey>>, plan: KeyPlan, now: Date): SigningKeyRecord | undefined {
+    if (!plan.create) return undefined;
+    return this.#sealed(fresh, plan.create.activeNow ? 'active' : 'pending', plan.create.activatesAt, now);
+  }
+
+  #sealed(fresh: Awaited<ReturnType<typeof generateSigningKey>>, state: KeyState, activatesAt: Date, now: Date): SigningKeyRecord {
+    return {
+      kid: fresh.kid,
+      alg: fresh.alg,
+      state,
+      publicJwk: fresh.publicJwk as Record<string, unknown>,
+      sealedPrivateJwk: this.sealer.seal('signing-key', JSON.stringify(fresh.privateJwk), fresh.kid),
+      createdAt: now,
+      activatesAt,
+      retiredAt: null,
+      removeAt: null,
+      revokedAt: null,
+    };
+  }
+}
+
+function withCreatedKey(plan: KeyPlan, created: SigningKeyRecord | undefined) {
+  const changes = [...plan.changes];
+  const events = [...plan.events];
+  if (plan.create && created) {
+    changes.push({ type: 'create', key: created });
+    events.push({ type: 'key_created', details: { kid: created.kid, alg: created.alg, state: created.state } });
+  }
+  return { changes, events, result: events };
+}
+
+/** RFC 7517 §5: the JWK Set, public members only; serialised once per key change. */
+function jwksDocument(keys: SigningKeyRecord[]): JwksDocument {
+  const ordered = [...keys].sort((a, b) => +b.activatesAt - +a.activatesAt);
+  const body = JSON.stringify({ keys: ordered.map((k) => publicMembers(k.publicJwk)) });
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
+const PUBLIC_MEMBERS = ['kty', 'kid', 'alg', 'use', 'crv', 'x', 'y', 'n', 'e'] as const;
+function publicMembers(jwk: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(PUBLIC_MEMBERS.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]]));
+}

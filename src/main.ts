@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { createApp } from './app.js';
+import { systemClock } from './clock.js';
+import { ConfigError, type Config, loadConfig } from './config.js';
+import type { Lifecycle } from './http/health-routes.js';
+import { resolveKeyEncryptionKey } from './keys/kek.js';
+import { createLogger } from './logger.js';
+import { createServices } from './services.js';
+import { openDatabase, parseDatabaseUrl } from './store/database.js';
+import { applyMigrations } from './store/migrate.js';
+
+// Process entry: config → database → migrations → keys → listeners → graceful shutdown.
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = performance.now();
+  const location = parseDatabaseUrl(config.databaseUrl);
+  const db = await openDatabase(location, { poolSize: config.databasePoolSize });
+  const { applied } = await applyMigrations(db, location);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const kek = await resolveKeyEncryptionKey(config);
+  if (kek.source === 'generated') logger.warn({ dir: config.keysDir }, 'generated a development KEY_ENCRYPTION_KEY');
+  const services = createServices({ config, db, keyEncryptionKey: kek.key, clock: systemClock, logger });
+  await services.keys.start();
+  services.keys.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
+
+  const lifecycle: Lifecycle = { draining: false };
+  const apps = createApp({ ...services, lifecycle });
+  const publicServer = apps.public.listen(config.port, config.host);
+  const adminServer = apps.admin.listen(config.adminPort, config.adminHost);
+  await Promise.all([once(publicServer, 'listening'), once(adminServer, 'listening')]);
+  logger.info(
+    { port: config.port, adminPort: config.adminPort, database: db.kind, readyMs: Math.round(performance.now() - started) },
+    'latchkey listening',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    lifecycle.draining = true;
+    logger.info({ signal }, 'draining');
+    services.keys.stop();
+    const deadline = setTimeout(() => {
+      logger.warn('drain timeout: closing remaining connections');
+      publicServer.closeAllConnections();
+      adminServer.closeAllConnections();
+    }, config.shutdownTimeout * 1000);
+    deadline.unref();
+    await Promise.all([closeServer(publicServer), closeServer(adminServer)]);
+    clearTimeout(deadline);
+    await db.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

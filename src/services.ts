@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import { Audit } from './audit.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { KeyRing } from './keys/key-ring.js';
+import { Sealer } from './keys/sealing.js';
+import { PasswordHasher } from './passwords/hashing.js';
+import type { SessionDeps } from './sessions/deps.js';
+import { type Store, createStore } from './store/index.js';
+import type { Database } from './store/database.js';
+import { AccessTokens } from './tokens/access-token.js';
+
+/** Everything the HTTP layer needs, built once from its dependencies (tests build their own). */
+export interface Services extends SessionDeps {
+  keys: KeyRing;
+  logger: Logger;
+}
+
+export function createServices(input: {
+  config: Config;
+  db: Database;
+  keyEncryptionKey: Buffer;
+  clock: Clock;
+  logger: Logger;
+}): Services {
+  const { config, clock, logger } = input;
+  const store: Store = createStore(input.db);
+  const sealer = new Sealer(input.keyEncryptionKey);
+  const audit = new Audit(store.events, logger, clock);
+  const keys = new KeyRing(store.signingKeys, sealer, config, clock, audit);
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    sealer,
+    audit,
+    keys,
+    hasher: new PasswordHasher(config.argon2),
+    accessTokens: new AccessTokens(keys, config, clock),
+  };
+}

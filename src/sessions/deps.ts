@@ -1,0 +1,34 @@
+import type { Audit } from '../audit.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Sealer } from '../keys/sealing.js';
+import type { PasswordHasher } from '../passwords/hashing.js';
+import type { Store } from '../store/index.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+
+export interface SessionDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokens;
+  sealer: Sealer;
+  audit: Audit;
+  clock: Clock;
+  config: Config;
+}
+
+/** Who is asking: for security events and session metadata. Never contains secrets. */
+export interface RequestContext {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+/** What login and refresh hand back; the route turns it into the token response and the cookie. */
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  /** Seconds the refresh cookie should live: min(absolute expiry left, idle TTL). */
+  refreshMaxAge: number;
+  sessionId: string;
+}

@@ -1,0 +1,59 @@
+import { AppError } from '../errors.js';
+import { addSeconds } from '../clock.js';
+import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
+import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
+
+const invalidCredentials = () => new AppError('invalid_credentials', 401, 'email or password is incorrect');
+
+/**
+ * Password login. Unknown email and wrong password answer the same error after the same
+ * work (an argon2 verify against a dummy hash), so neither status, body nor time tells
+ * whether an account exists.
+ */
+export async function login(
+  deps: SessionDeps,
+  input: { email: string; password: string },
+  ctx: RequestContext,
+): Promise<IssuedTokens> {
+  const { store, hasher, audit, clock, config } = deps;
+  const password = normalisePassword(input.password);
+  const user = await store.users.findByEmail(input.email);
+  // An over-long password cannot match any stored one; still spend the same time on it.
+  const plausible = passwordLengthProblem(password) === undefined;
+  const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
+  if (!user || !ok) {
+    await audit.record({
+      type: 'login_failed',
+      userId: user?.id ?? null,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      details: { reason: user ? 'wrong_password' : 'unknown_email' },
+    });
+    throw invalidCredentials();
+  }
+  if (hasher.needsRehash(user.passwordHash)) {
+    // Parameters rose since this hash was made: upgrade it while we hold the plaintext.
+    await store.users.updatePasswordHash(user.id, await hasher.hash(password));
+  }
+  const now = clock.now();
+  const refresh = newRefreshToken();
+  const expiresAt = addSeconds(now, config.refreshTokenTtl);
+  const session = await store.sessions.create({
+    userId: user.id,
+    now,
+    expiresAt,
+    token: refresh.record,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+  });
+  const access = await deps.accessTokens.issue({ userId: user.id, sessionId: session.id });
+  await audit.record({ type: 'login_succeeded', userId: user.id, sessionId: session.id, ip: ctx.ip, requestId: ctx.requestId });
+  return {
+    accessToken: access.token,
+    expiresIn: access.expiresIn,
+    refreshToken: refresh.token,
+    refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl),
+    sessionId: session.id,
+  };
+}

@@ -1,0 +1,133 @@
+import { addSeconds } from '../clock.js';
+import { invalidGrant } from '../errors.js';
+import type { SecurityEvent } from '../store/security-events.js';
+import type { PresentedToken, SessionRecord } from '../store/sessions.js';
+import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge } from './refresh-token.js';
+
+// Refresh-token rotation with reuse detection (RFC 9700 §4.14.2, RFC 6749 §10.4), top to bottom.
+//
+//   unknown token                      → invalid_grant
+//   session revoked                    → invalid_grant (+ event: a dead family was presented)
+//   session past absolute/idle expiry  → invalid_grant, session revoked as expired
+//   token unused                       → rotate: one conditional write decides the single winner
+//   token used < W seconds ago         → grace: the same successor again, fresh access token
+//   token used otherwise               → reuse: revoke the whole session, event, invalid_grant
+//
+// Revocations are committed before the error is thrown: the 401 never rolls them back.
+
+export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, ctx: RequestContext): Promise<IssuedTokens> {
+  const { store, clock } = deps;
+  if (!looksLikeRefreshToken(presented)) throw invalidGrant('refresh token is missing or malformed');
+  const hash = hashRefreshToken(presented);
+  const now = clock.now();
+
+  let found = await store.sessions.findPresentedToken(hash);
+  if (!found) throw invalidGrant('refresh token is not recognised');
+  await rejectDeadSession(deps, found, now, ctx);
+
+  if (found.usedAt === null) {
+    const rotated = await tryRotate(deps, found, now);
+    if (rotated) return rotated;
+    // Lost the race to a concurrent refresh with the same token: judge it as a used token.
+    found = (await store.sessions.findPresentedToken(hash)) ?? found;
+    await rejectDeadSession(deps, found, now, ctx);
+  }
+
+  const successor = openGraceSuccessor(deps, found, now);
+  if (successor) return issue(deps, found.session, successor, now);
+
+  await revokeForReuse(deps, found, now, ctx);
+  throw invalidGrant('refresh token was already used; the session has been revoked');
+}
+
+async function tryRotate(deps: SessionDeps, token: PresentedToken, now: Date): Promise<IssuedTokens | undefined> {
+  const { store, sealer, config } = deps;
+  const next = newRefreshToken();
+  // Kept sealed only while a second tab may still present the old token (REFRESH_REUSE_INTERVAL).
+  const successorSealed = config.refreshReuseInterval > 0 ? sealer.seal('refresh-successor', next.token, token.id) : null;
+  const won = await store.sessions.rotate({ tokenId: token.id, now, next: next.record, successorSealed });
+  return won ? issue(deps, token.session, next.token, now) : undefined;
+}
+
+/**
+ * The grace window: a token rotated less than W seconds ago by a concurrent request (a second
+ * tab, a retry) gets the successor the first request got, so the family stays a single line.
+ * Only while that successor is itself unused: past that point the old token is plain reuse.
+ */
+function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, now: Date): string | undefined {
+  const { config, sealer } = deps;
+  const window = config.refreshReuseInterval;
+  if (window <= 0 || !token.usedAt || !token.successorSealed || token.successorUsedAt) return undefined;
+  if (now.getTime() - token.usedAt.getTime() >= window * 1000) return undefined;
+  try {
+    return sealer.open('refresh-successor', token.successorSealed, token.id);
+  } catch {
+    return undefined; // sealed under a different KEY_ENCRYPTION_KEY: treat as no grace
+  }
+}
+
+async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: Date, ctx: RequestContext): Promise<void> {
+  const { session } = token;
+  if (session.revokedAt) {
+    // Contract: a token of a revoked session is a detection too; the family is already dead.
+    const event = reuseEvent(token, null, ctx, { alreadyRevoked: true, revokedReason: session.revokedReason });
+    await deps.audit.record(event);
+    throw invalidGrant('refresh token belongs to a revoked session');
+  }
+  const expiry = sessionExpiry(session, now, deps.config.refreshIdleTtl);
+  if (expiry) {
+    const event: SecurityEvent = {
+      type: 'session_expired',
+      userId: session.userId,
+      sessionId: session.id,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      details: { expiry },
+    };
+    if (await deps.store.sessions.revoke(session.id, 'expired', now, event)) deps.audit.logged(event);
+    throw invalidGrant(expiry === 'absolute' ? 'session has expired' : 'session expired after inactivity');
+  }
+}
+
+/** Absolute expiry is fixed at login; idle expiry counts from the last successful refresh. */
+export function sessionExpiry(session: SessionRecord, now: Date, idleTtl: number): 'absolute' | 'idle' | undefined {
+  if (session.expiresAt <= now) return 'absolute';
+  if (addSeconds(session.lastUsedAt, idleTtl) <= now) return 'idle';
+  return undefined;
+}
+
+async function revokeForReuse(deps: SessionDeps, token: PresentedToken, now: Date, ctx: RequestContext): Promise<void> {
+  const newest = await deps.store.sessions.newestTokenId(token.session.id);
+  const event = reuseEvent(token, newest, ctx, { usedAt: token.usedAt?.toISOString() ?? null });
+  await deps.store.sessions.revoke(token.session.id, 'reuse_detected', now, event);
+  deps.audit.logged(event);
+}
+
+function reuseEvent(
+  token: PresentedToken,
+  newestTokenId: string | null,
+  ctx: RequestContext,
+  details: Record<string, string | boolean | null>,
+): SecurityEvent {
+  return {
+    type: 'refresh_reuse_detected',
+    userId: token.session.userId,
+    sessionId: token.session.id,
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+    // Token ids (row ids), never the tokens or their hashes.
+    details: { presentedTokenId: token.id, newestTokenId, ...details },
+  };
+}
+
+async function issue(deps: SessionDeps, session: SessionRecord, refreshToken: string, now: Date): Promise<IssuedTokens> {
+  const access = await deps.accessTokens.issue({ userId: session.userId, sessionId: session.id });
+  return {
+    accessToken: access.token,
+    expiresIn: access.expiresIn,
+    refreshToken,
+    refreshMaxAge: refreshMaxAge(session.expiresAt, now, deps.config.refreshIdleTtl),
+    sessionId: session.id,
+  };
+}

@@ -1,0 +1,57 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from './generated/client.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: PrismaClient;
+  /** The driver adapter factory, also used by the schema engine for migrations. */
+  readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+export type DatabaseLocation =
+  { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined /* undefined = in memory */ };
+
+/** `pglite://memory`, `pglite://./rel/dir`, `pglite:///abs/dir`, `postgres(ql)://…` */
+export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  const match = /^pglite:\/\/(.+)$/.exec(url);
+  if (!match?.[1]) throw new Error('must start with postgres://, postgresql:// or pglite://');
+  const rest = match[1];
+  if (rest === 'memory') return { kind: 'pglite', dataDir: undefined };
+  return { kind: 'pglite', dataDir: path.resolve(cwd, rest) };
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL pool size per instance. */
+  poolSize?: number;
+}
+
+export async function openDatabase(location: DatabaseLocation, options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (location.kind === 'postgres') {
+    const adapterFactory = new PrismaPg({ connectionString: location.url, max: options.poolSize ?? 20 });
+    const prisma = new PrismaClient({ adapter: adapterFactory });
+    return { kind: 'postgres', prisma, adapterFactory, close: () => prisma.$disconnect() };
+  }
+  if (location.dataDir) await mkdir(location.dataDir, { recursive: true });
+  const pglite = new PGlite(location.dataDir);
+  await pglite.waitReady;
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return {
+    kind: 'pglite',
+    prisma,
+    adapterFactory,
+    async close() {
+      await prisma.$disconnect();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Database } from './database.js';
+import { SecurityEventStore } from './security-events.js';
+import { SessionStore } from './sessions.js';
+import { SigningKeyStore } from './signing-keys.js';
+import { UserStore } from './users.js';
+
+export type { Database } from './database.js';
+
+/** The only place that talks to Prisma: one repository per aggregate. */
+export interface Store {
+  readonly kind: Database['kind'];
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly events: SecurityEventStore;
+  /** Readiness probe: one round trip to the database. */
+  ping(): Promise<void>;
+}
+
+export function createStore(db: Database): Store {
+  return {
+    kind: db.kind,
+    users: new UserStore(db.prisma),
+    sessions: new SessionStore(db.prisma),
+    signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
+    events: new SecurityEventStore(db.prisma),
+    async ping() {
+      await db.prisma.$queryRaw`SELECT 1`;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { PrismaClient } from './generated/client.js';
+import { type SecurityEvent, securityEventRow } from './security-events.js';
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+}
+
+/** A refresh token as found by its hash, with what the rotation rules need to decide. */
+export interface PresentedToken {
+  id: string;
+  createdAt: Date;
+  usedAt: Date | null;
+  successorId: string | null;
+  successorSealed: string | null;
+  successorUsedAt: Date | null;
+  session: SessionRecord;
+}
+
+export interface NewRefreshToken {
+  id: string;
+  hash: string;
+}
+
+export type RevokeReason = 'logout' | 'logout_all' | 'reuse_detected' | 'expired' | 'admin';
+
+interface PresentedRow {
+  id: string;
+  created_at: Date;
+  used_at: Date | null;
+  successor_id: string | null;
+  successor_sealed: string | null;
+  successor_used_at: Date | null;
+  s_id: string;
+  s_user_id: string;
+  s_created_at: Date;
+  s_expires_at: Date;
+  s_last_used_at: Date;
+  s_revoked_at: Date | null;
+  s_revoked_reason: string | null;
+}
+
+export class SessionStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** One login: the session and its first refresh token, written together. */
+  async create(input: {
+    userId: string;
+    now: Date;
+    expiresAt: Date;
+    token: NewRefreshToken;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<SessionRecord> {
+    return this.prisma.session.create({
+      data: {
+        userId: input.userId,
+        createdAt: input.now,
+        expiresAt: input.expiresAt,
+        lastUsedAt: input.now,
+        ip: input.ip,
+        userAgent: input.userAgent?.slice(0, 512) ?? null,
+        tokens: { create: { id: input.token.id, tokenHash: input.token.hash, createdAt: input.now } },
+      },
+    });
+  }
+
+  findSession(id: string): Promise<SessionRecord | null> {
+    return this.prisma.session.findUnique({ where: { id } });
+  }
+
+  /** One round trip: the token, its session and whether its successor was already used. */
+  async findPresentedToken(tokenHash: string): Promise<PresentedToken | null> {
+    const rows = await this.prisma.$queryRaw<PresentedRow[]>`
+      SELECT t.id, t.created_at, t.used_at, t.successor_id, t.successor_sealed, n.used_at AS successor_used_at,
+             s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
+             s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at, s.revoked_reason AS s_revoked_reason
+        FROM refresh_tokens t
+        JOIN sessions s ON s.id = t.session_id
+        LEFT JOIN refresh_tokens n ON n.id = t.successor_id
+       WHERE t.token_hash = ${tokenHash}`;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      createdAt: row.created_at,
+      usedAt: row.used_at,
+      successorId: row.successor_id,
+      successorSealed: row.successor_sealed,
+      successorUsedAt: row.successor_used_at,
+      session: {
+        id: row.s_id,
+        userId: row.s_user_id,
+        createdAt: row.s_created_at,
+        expiresAt: row.s_expires_at,
+        lastUsedAt: row.s_last_used_at,
+        revokedAt: row.s_revoked_at,
+        revokedReason: row.s_revoked_reason,
+      },
+    };
+  }
+
+  /**
+   * Rotation as one conditional write: marks the token used only if nobody did before
+   * (`used_at IS NULL`), inserts its successor and touches the session, in a single
+   * statement (atomic, one round trip). Of concurrent callers exactly one gets `true`;
+   * row locking makes the others wait and then match nothing.
+   */
+  async rotate(input: { tokenId: string; now: Date; next: NewRefreshToken; successorSealed: string | null }): Promise<boolean> {
+    const { tokenId, now, next, successorSealed } = input;
+    const rows = await this.prisma.$queryRaw<{ rotated: number }[]>`
+      WITH parent AS (
+        UPDATE refresh_tokens t
+           SET used_at = ${now}, successor_id = ${next.id}::uuid, successor_sealed = ${successorSealed}
+         WHERE t.id = ${tokenId}::uuid AND t.used_at IS NULL
+           AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = t.session_id AND s.revoked_at IS NULL)
+        RETURNING t.session_id
+      ), child AS (
+        INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
+        SELECT ${next.id}::uuid, session_id, ${next.hash}, ${now} FROM parent
+        RETURNING id
+      ), touched AS (
+        UPDATE sessions SET last_used_at = ${now} WHERE id IN (SELECT session_id FROM parent)
+        RETURNING id
+      )
+      SELECT (SELECT count(*) FROM child)::int AS rotated, (SELECT count(*) FROM touched)::int AS touched`;
+    return rows[0]?.rotated === 1;
+  }
+
+  /** The newest token of a session (the one that would be live): for security events. */
+  async newestTokenId(sessionId: string): Promise<string | null> {
+    const token = await this.prisma.refreshToken.findFirst({
+      where: { sessionId, successorId: null },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true },
+    });
+    return token?.id ?? null;
+  }
+
+  /**
+   * Revokes a session (idempotent) and records the event in the same transaction,
+   * so a revocation is never without its audit row. Returns whether it was live before.
+   */
+  async revoke(sessionId: string, reason: RevokeReason, now: Date, event?: SecurityEvent): Promise<boolean> {
+    const [result] = await this.prisma.$transaction([
+      this.prisma.session.updateMany({
+        where: { id: sessionId, revokedAt: null },
+        data: { revokedAt: now, revokedReason: reason },
+      }),
+      ...(event ? [this.prisma.securityEvent.create({ data: securityEventRow(event, now) })] : []),
+    ]);
+    return (result as { count: number }).count === 1;
+  }
+
+  /** Revokes every live session of a user; returns how many. */
+  async revokeAllForUser(userId: string, reason: RevokeReason, now: Date, event?: SecurityEvent): Promise<number> {
+    const [result] = await this.prisma.$transaction([
+      this.prisma.session.updateMany({
+        where: { userId, revokedAt: null },
+        data: { revokedAt: now, revokedReason: reason },
+      }),
+      ...(event ? [this.prisma.securityEvent.create({ data: securityEventRow(event, now) })] : []),
+    ]);
+    return (result as { count: number }).count;
+  }
+
+  /** Housekeeping: sealed successors outlive the grace window by nothing; dead sessions go after a retention period. */
+  async purge(input: {
+    sealedBefore: Date;
+    sessionsEndedBefore: Date;
+  }): Promise<{ sealedCleared: number; sessionsDeleted: number }> {
+    const [sealed, sessions] = await this.prisma.$transaction([
+      this.prisma.refreshToken.updateMany({
+        where: { successorSealed: { not: null }, usedAt: { lt: input.sealedBefore } },
+        data: { successorSealed: null },
+      }),
+      this.prisma.session.deleteMany({
+        where: {
+          OR: [{ expiresAt: { lt: input.sessionsEndedBefore } }, { revokedAt: { lt: input.sessionsEndedBefore } }],
+        },
+      }),
+    ]);
+    return { sealedCleared: sealed.count, sessionsDeleted: sessions.count };
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { type JWTPayload, type JWTVerifyGetKey, SignJWT, errors, jwtVerify } from 'jose';
+import { type Clock, epochSeconds } from '../clock.js';
+import { type Config, SIGNING_ALGS } from '../config.js';
+import { invalidToken } from '../errors.js';
+import type { KeyRing } from '../keys/key-ring.js';
+
+// RFC 9068: JWT profile for OAuth 2.0 access tokens.
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+/** Latchkey's first-party client: the `client_id` claim RFC 9068 §2.2 requires. */
+export const FIRST_PARTY_CLIENT_ID = 'latchkey';
+
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  exp: number;
+  iat: number;
+  kid: string;
+}
+
+export class AccessTokens {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly config: Pick<Config, 'issuer' | 'audience' | 'accessTokenTtl' | 'clockSkew'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(input: { userId: string; sessionId: string }): Promise<{ token: string; expiresIn: number }> {
+    const { kid, alg, key } = this.keys.signingKey();
+    const iat = epochSeconds(this.clock.now());
+    const token = await new SignJWT({ client_id: FIRST_PARTY_CLIENT_ID, sid: input.sessionId })
+      // RFC 9068 §2.1: typ "at+jwt"; kid selects the key in our JWKS.
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
+      .setIssuer(this.config.issuer)
+      .setSubject(input.userId)
+      .setAudience(this.config.audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.config.accessTokenTtl)
+      .setJti(randomUUID())
+      .sign(key);
+    return { token, expiresIn: this.config.accessTokenTtl };
+  }
+
+  /**
+   * Verifies signature and claims; any failure is `invalid_token` (RFC 6750 §3.1).
+   * RFC 8725 §3.1: the algorithm list is pinned, and the header's alg must be the key's own.
+   * RFC 8725 §3.11 / RFC 9068 §4: typ must be at+jwt. Only keys from our own key ring are
+   * used: `jwk`, `jku`, `x5u` and `x5c` headers are never followed.
+   */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const getKey: JWTVerifyGetKey = async (header) => {
+      if (typeof header.kid !== 'string') throw new errors.JWKSNoMatchingKey();
+      const found = await this.keys.verificationKey(header.kid);
+      if (!found || found.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+      return found.key;
+    };
+    let payload: JWTPayload;
+    let kid: string;
+    try {
+      const result = await jwtVerify(token, getKey, {
+        algorithms: [...SIGNING_ALGS],
+        typ: ACCESS_TOKEN_TYP,
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'sid'],
+        clockTolerance: this.config.clockSkew,
+        currentDate: this.clock.now(),
+      });
+      payload = result.payload;
+      kid = result.protectedHeader.kid as string;
+    } catch (error) {
+      throw invalidToken(describeJoseError(error));
+    }
+    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+      throw invalidToken('access token claims are malformed');
+    }
+    return { sub: payload.sub, sid: payload.sid, jti: payload.jti, exp: payload.exp!, iat: payload.iat!, kid };
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'access token expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `access token ${error.claim} claim is invalid`;
+  if (error instanceof errors.JWKSNoMatchingKey) return 'access token was not signed by a current key';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'access token signature is invalid';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'access token algorithm is not allowed';
+  return 'access token is malformed';
+}

@@ -1,0 +1,61 @@
+import type { Response } from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import type { Harness } from './harness.js';
+
+export interface ParsedCookie {
+  name: string;
+  value: string;
+  attributes: Record<string, string | true>;
+}
+
+/** Every Set-Cookie of a response, parsed. */
+export function setCookies(res: Response): ParsedCookie[] {
+  const raw = res.headers['set-cookie'] as unknown as string[] | string | undefined;
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return list.map((line) => {
+    const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
+    const eq = pair.indexOf('=');
+    const attributes: Record<string, string | true> = {};
+    for (const attr of attrs) {
+      const i = attr.indexOf('=');
+      if (i === -1) attributes[attr.toLowerCase()] = true;
+      else attributes[attr.slice(0, i).toLowerCase()] = attr.slice(i + 1);
+    }
+    return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attributes };
+  });
+}
+
+export function refreshCookie(res: Response, name: string): ParsedCookie | undefined {
+  return setCookies(res).find((c) => c.name === name);
+}
+
+let counter = 0;
+export const uniqueEmail = (prefix = 'user') => `${prefix}-${process.pid}-${++counter}@example.com`;
+export const PASSWORD = 'correct horse battery staple';
+
+export async function register(http: TestAgent, email = uniqueEmail(), password = PASSWORD) {
+  const res = await http.post('/auth/register').send({ email, password });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id as string, email, password };
+}
+
+export interface LoggedIn {
+  userId: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function registerAndLogin(h: Pick<Harness, 'http' | 'config'>, email = uniqueEmail()): Promise<LoggedIn> {
+  const user = await register(h.http, email);
+  const res = await h.http.post('/auth/login').send({ email, password: user.password });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const cookie = refreshCookie(res, h.config.refreshCookieName);
+  if (!cookie) throw new Error('login set no refresh cookie');
+  return { userId: user.id, email, password: user.password, accessToken: res.body.access_token, refreshToken: cookie.value };
+}
+
+export function refresh(h: Pick<Harness, 'http' | 'config'>, token: string) {
+  return h.http.post('/auth/refresh').set('Cookie', `${h.config.refreshCookieName}=${token}`);
+}
