@@ -2,7 +2,9 @@ import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { authRoutes, type AuthRouteLimits } from './http/auth-routes.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { authRoutes } from './http/auth-routes.js';
+import { adminAuth } from './http/middleware/admin-auth.js';
 import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
@@ -11,7 +13,6 @@ import type { Services } from './services.js';
 
 export interface AppDeps extends Services {
   lifecycle: Lifecycle;
-  limits?: Partial<AuthRouteLimits>;
 }
 
 export interface Apps {
@@ -33,8 +34,11 @@ function baseApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  app.use(deps.metrics.middleware);
   // A JSON API: helmet's defaults, with a CSP that allows nothing to load.
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(
+    helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
+  );
   return app;
 }
 
@@ -63,6 +67,9 @@ function publicApp(deps: AppDeps): Express {
 
 function adminApp(deps: AppDeps): Express {
   const app = baseApp(deps);
+  app.use(adminAuth(deps.config.adminToken));
+  app.get('/metrics', deps.metrics.handler);
+  app.use('/admin', adminRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

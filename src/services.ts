@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
+import type { AuthRouteLimits } from './http/auth-routes.js';
+import { createRateLimits } from './http/middleware/rate-limit.js';
 import { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { KeyRing } from './keys/key-ring.js';
+import { Metrics } from './metrics.js';
 import { Sealer } from './keys/sealing.js';
 import { PasswordHasher } from './passwords/hashing.js';
 import type { SessionDeps } from './sessions/deps.js';
@@ -14,6 +17,8 @@ import { AccessTokens } from './tokens/access-token.js';
 export interface Services extends SessionDeps {
   keys: KeyRing;
   logger: Logger;
+  metrics: Metrics;
+  limits: Partial<AuthRouteLimits>;
 }
 
 export function createServices(input: {
@@ -37,6 +42,8 @@ export function createServices(input: {
     audit,
     keys,
     hasher: new PasswordHasher(config.argon2),
+    metrics: new Metrics(),
+    limits: createRateLimits(config, store),
     accessTokens: new AccessTokens(keys, config, clock),
   };
 }
