@@ -2,6 +2,7 @@ import type { Audit } from '../audit.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Sealer } from '../keys/sealing.js';
+import type { Metrics } from '../metrics.js';
 import type { PasswordHasher } from '../passwords/hashing.js';
 import type { Store } from '../store/index.js';
 import type { AccessTokens } from '../tokens/access-token.js';
@@ -14,6 +15,7 @@ export interface SessionDeps {
   audit: Audit;
   clock: Clock;
   config: Config;
+  metrics: Metrics;
 }
 
 /** Who is asking: for security events and session metadata. Never contains secrets. */

@@ -30,6 +30,7 @@ export async function login(
       requestId: ctx.requestId,
       details: { reason: user ? 'wrong_password' : 'unknown_email' },
     });
+    deps.metrics.logins.inc({ outcome: 'failure' });
     throw invalidCredentials();
   }
   if (hasher.needsRehash(user.passwordHash)) {
@@ -48,6 +49,7 @@ export async function login(
     userAgent: ctx.userAgent,
   });
   const access = await deps.accessTokens.issue({ userId: user.id, sessionId: session.id });
+  deps.metrics.logins.inc({ outcome: 'success' });
   await audit.record({ type: 'login_succeeded', userId: user.id, sessionId: session.id, ip: ctx.ip, requestId: ctx.requestId });
   return {
     accessToken: access.token,

@@ -18,12 +18,18 @@ import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge
 
 export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, ctx: RequestContext): Promise<IssuedTokens> {
   const { store, clock } = deps;
-  if (!looksLikeRefreshToken(presented)) throw invalidGrant('refresh token is missing or malformed');
+  if (!looksLikeRefreshToken(presented)) {
+    deps.metrics.refreshes.inc({ outcome: 'invalid' });
+    throw invalidGrant('refresh token is missing or malformed');
+  }
   const hash = hashRefreshToken(presented);
   const now = clock.now();
 
   let found = await store.sessions.findPresentedToken(hash);
-  if (!found) throw invalidGrant('refresh token is not recognised');
+  if (!found) {
+    deps.metrics.refreshes.inc({ outcome: 'invalid' });
+    throw invalidGrant('refresh token is not recognised');
+  }
   await rejectDeadSession(deps, found, now, ctx);
 
   if (found.usedAt === null) {
@@ -35,7 +41,10 @@ export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, 
   }
 
   const successor = openGraceSuccessor(deps, found, now);
-  if (successor) return issue(deps, found.session, successor, now);
+  if (successor) {
+    deps.metrics.refreshes.inc({ outcome: 'grace' });
+    return issue(deps, found.session, successor, now);
+  }
 
   await revokeForReuse(deps, found, now, ctx);
   throw invalidGrant('refresh token was already used; the session has been revoked');
@@ -47,7 +56,9 @@ async function tryRotate(deps: SessionDeps, token: PresentedToken, now: Date): P
   // Kept sealed only while a second tab may still present the old token (REFRESH_REUSE_INTERVAL).
   const successorSealed = config.refreshReuseInterval > 0 ? sealer.seal('refresh-successor', next.token, token.id) : null;
   const won = await store.sessions.rotate({ tokenId: token.id, now, next: next.record, successorSealed });
-  return won ? issue(deps, token.session, next.token, now) : undefined;
+  if (!won) return undefined;
+  deps.metrics.refreshes.inc({ outcome: 'rotated' });
+  return issue(deps, token.session, next.token, now);
 }
 
 /**
@@ -70,6 +81,7 @@ function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, now: Date)
 async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: Date, ctx: RequestContext): Promise<void> {
   const { session } = token;
   if (session.revokedAt) {
+    deps.metrics.refreshes.inc({ outcome: 'reuse_detected' });
     // Contract: a token of a revoked session is a detection too; the family is already dead.
     const event = reuseEvent(token, null, ctx, { alreadyRevoked: true, revokedReason: session.revokedReason });
     await deps.audit.record(event);
@@ -77,6 +89,7 @@ async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: 
   }
   const expiry = sessionExpiry(session, now, deps.config.refreshIdleTtl);
   if (expiry) {
+    deps.metrics.refreshes.inc({ outcome: 'expired' });
     const event: SecurityEvent = {
       type: 'session_expired',
       userId: session.userId,
@@ -101,6 +114,7 @@ async function revokeForReuse(deps: SessionDeps, token: PresentedToken, now: Dat
   const newest = await deps.store.sessions.newestTokenId(token.session.id);
   const event = reuseEvent(token, newest, ctx, { usedAt: token.usedAt?.toISOString() ?? null });
   await deps.store.sessions.revoke(token.session.id, 'reuse_detected', now, event);
+  deps.metrics.refreshes.inc({ outcome: 'reuse_detected' });
   deps.audit.logged(event);
 }
 
