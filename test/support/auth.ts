@@ -59,3 +59,57 @@ export async function registerAndLogin(h: Pick<Harness, 'http' | 'config'>, emai
 export function refresh(h: Pick<Harness, 'http' | 'config'>, token: string) {
   return h.http.post('/auth/refresh').set('Cookie', `${h.config.refreshCookieName}=${token}`);
 }
+
+/**
+ * Fires `count` refreshes with one token at the same moment against a real listening server
+ * (one connection each), so they really overlap in the database.
+ */
+export async function parallelRefreshes(h: Pick<Harness, 'apps' | 'config'>, token: string, count: number) {
+  const { createServer } = await import('node:http');
+  const server = createServer(h.apps.public);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    return await Promise.all(
+      Array.from({ length: count }, async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/auth/refresh`, {
+          method: 'POST',
+          headers: { cookie: `${h.config.refreshCookieName}=${token}`, connection: 'close' },
+        });
+        const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${h.config.refreshCookieName}=`));
+        const value = setCookie?.split(';')[0]?.split('=')[1];
+        return { status: res.status, body: (await res.json()) as Record<string, string>, cookie: value };
+      }),
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
+ * Holds the first `count` token look-ups until all of them have read the token, so that the
+ * requests then race each other into the rotation write (the worst interleaving, every time).
+ * Patches the injected store instance only; production code has no hook for this.
+ */
+export function lookupBarrier(h: Pick<Harness, 'services'>, count: number): () => void {
+  const sessions = h.services.store.sessions;
+  const original = sessions.findPresentedToken.bind(sessions);
+  let waiting: (() => void)[] = [];
+  let arrived = 0;
+  sessions.findPresentedToken = async (hash: string) => {
+    const found = await original(hash);
+    if (++arrived <= count) {
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === count) waiting.forEach((release) => release());
+      });
+    }
+    return found;
+  };
+  return () => {
+    sessions.findPresentedToken = original;
+    waiting.forEach((release) => release());
+    waiting = [];
+  };
+}
