@@ -33,6 +33,7 @@ export function createServices(input: {
   const sealer = new Sealer(input.keyEncryptionKey);
   const audit = new Audit(store.events, logger, clock);
   const keys = new KeyRing(store.signingKeys, sealer, config, clock, audit);
+  const metrics = new Metrics();
   return {
     config,
     clock,
@@ -42,8 +43,8 @@ export function createServices(input: {
     audit,
     keys,
     hasher: new PasswordHasher(config.argon2),
-    metrics: new Metrics(),
-    limits: createRateLimits(config, store),
+    metrics,
+    limits: createRateLimits(config, store, { clock, metrics }),
     accessTokens: new AccessTokens(keys, config, clock),
   };
 }

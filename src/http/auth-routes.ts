@@ -1,6 +1,7 @@
-import { type RequestHandler, type Response, Router } from 'express';
+import { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config.js';
 import { notFound } from '../errors.js';
+import type { LoginAttemptGuard } from '../limits/login-attempts.js';
 import { authenticate } from '../sessions/authenticate.js';
 import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
 import { login } from '../sessions/login.js';
@@ -17,11 +18,16 @@ import { credentialsSchema, parse } from './validate.js';
 
 export interface AuthRouteLimits {
   register: RequestHandler;
+  /** Sees a failed registration (e.g. email_taken) before it is answered. */
+  registerRejected: ErrorRequestHandler;
   login: RequestHandler;
+  /** Per-account brute-force guard: login() needs the normalised email and the outcome. */
+  loginAttempts: LoginAttemptGuard;
   refresh: RequestHandler;
 }
 
 const pass: RequestHandler = (_req, _res, next) => next();
+const passError: ErrorRequestHandler = (error, _req, _res, next) => next(error);
 
 /** Thin routes: parse, call the domain, shape the response. The rules live in sessions/. */
 export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> = {}): Router {
@@ -44,12 +50,13 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
       res.status(201).json({ id: user.id, email: user.email });
     })
     .all(methodNotAllowed('POST'));
+  router.use('/register', limits.registerRejected ?? passError);
 
   router
     .route('/login')
     .post(limits.login ?? pass, jsonBody({ required: true }), async (req, res) => {
       const input = parse(credentialsSchema, req.body);
-      sendTokens(res, config, await login(deps, input, requestContext(req)));
+      sendTokens(res, config, await login(deps, input, requestContext(req), limits.loginAttempts));
     })
     .all(methodNotAllowed('POST'));
 

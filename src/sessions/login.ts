@@ -1,28 +1,46 @@
-import { AppError } from '../errors.js';
+import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
+import type { LoginAttemptGuard } from '../limits/login-attempts.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 401, 'email or password is incorrect');
 
+const unguarded: LoginAttemptGuard = {
+  refusal: async () => undefined,
+  failed: async () => undefined,
+  succeeded: async () => undefined,
+};
+
 /**
  * Password login. Unknown email and wrong password answer the same error after the same
  * work (an argon2 verify against a dummy hash), so neither status, body nor time tells
- * whether an account exists.
+ * whether an account exists. The guard (src/limits/login-attempts.ts) locks out repeated
+ * failures before any password is checked; unknown emails are counted like real ones.
  */
 export async function login(
   deps: SessionDeps,
   input: { email: string; password: string },
   ctx: RequestContext,
+  guard: LoginAttemptGuard = unguarded,
 ): Promise<IssuedTokens> {
   const { store, hasher, audit, clock, config } = deps;
+  const attempt = { email: input.email, ip: ctx.ip };
+  const refusal = await guard.refusal(attempt);
+  if (refusal) {
+    // OWASP Authentication Cheat Sheet, "Account Lockout": no password check while locked.
+    deps.metrics.logins.inc({ outcome: 'locked' });
+    deps.metrics.rateLimited.inc({ limiter: refusal.limiter });
+    throw tooManyRequests(refusal.retryAfter);
+  }
   const password = normalisePassword(input.password);
   const user = await store.users.findByEmail(input.email);
   // An over-long password cannot match any stored one; still spend the same time on it.
   const plausible = passwordLengthProblem(password) === undefined;
   const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
   if (!user || !ok) {
+    const lockout = await guard.failed(attempt);
     await audit.record({
       type: 'login_failed',
       userId: user?.id ?? null,
@@ -30,6 +48,15 @@ export async function login(
       requestId: ctx.requestId,
       details: { reason: user ? 'wrong_password' : 'unknown_email' },
     });
+    if (lockout) {
+      await audit.record({
+        type: 'login_locked',
+        userId: user?.id ?? null,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: { scope: lockout.scope, seconds: lockout.seconds, lockouts: lockout.lockouts },
+      });
+    }
     deps.metrics.logins.inc({ outcome: 'failure' });
     throw invalidCredentials();
   }
@@ -37,6 +64,7 @@ export async function login(
     // Parameters rose since this hash was made: upgrade it while we hold the plaintext.
     await store.users.updatePasswordHash(user.id, await hasher.hash(password));
   }
+  await guard.succeeded(attempt);
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { RateLimitStore } from './rate-limits.js';
 import { SecurityEventStore } from './security-events.js';
 import { SessionStore } from './sessions.js';
 import { SigningKeyStore } from './signing-keys.js';
@@ -13,6 +14,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly signingKeys: SigningKeyStore;
   readonly events: SecurityEventStore;
+  readonly rateLimits: RateLimitStore;
   /** Readiness probe: one round trip to the database. */
   ping(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export function createStore(db: Database): Store {
     sessions: new SessionStore(db.prisma),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),
+    rateLimits: new RateLimitStore(db.prisma),
     async ping() {
       await db.prisma.$queryRaw`SELECT 1`;
     },

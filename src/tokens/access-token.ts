@@ -65,6 +65,9 @@ export class AccessTokens {
         audience: this.config.audience,
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'sid'],
         clockTolerance: this.config.clockSkew,
+        // RFC 7519 §4.1.6 / RFC 8725 §3.10: with a maximum age jose also refuses an iat in
+        // the future, which a genuine token from our own clock can never have.
+        maxTokenAge: this.config.accessTokenTtl,
         currentDate: this.clock.now(),
       });
       payload = result.payload;
