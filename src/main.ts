@@ -41,8 +41,14 @@ async function main(): Promise<void> {
   const publicServer = apps.public.listen(config.port, config.host);
   const adminServer = apps.admin.listen(config.adminPort, config.adminHost);
   await Promise.all([once(publicServer, 'listening'), once(adminServer, 'listening')]);
+  // The bound ports (PORT=0 picks a free one): tools and tests read them from this line.
   logger.info(
-    { port: config.port, adminPort: config.adminPort, database: db.kind, readyMs: Math.round(performance.now() - started) },
+    {
+      port: boundPort(publicServer),
+      adminPort: boundPort(adminServer),
+      database: db.kind,
+      readyMs: Math.round(performance.now() - started),
+    },
     'latchkey listening',
   );
 
@@ -68,6 +74,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function boundPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
 }
 
 function closeServer(server: Server): Promise<void> {
