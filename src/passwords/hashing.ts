@@ -4,6 +4,9 @@ import type { Config } from '../config.js';
 // argon2id at no less than OWASP's parameters (config refuses lower ones). node-argon2
 // hashes on libuv's thread pool, never on the event loop.
 
+/** Argon2 version 1.3 (0x13), the one argon2 hashes with. */
+const ARGON2_VERSION = 0x13;
+
 export class PasswordHasher {
   readonly #options: { type: typeof argon2.argon2id; memoryCost: number; timeCost: number; parallelism: number; raw: false };
   #dummyHash: Promise<string> | undefined;
@@ -24,9 +27,23 @@ export class PasswordHasher {
     }
   }
 
-  /** True when the stored hash used weaker parameters than configured now. */
+  /**
+   * True when the stored hash used weaker parameters than configured now. Contract: hashes
+   * are upgraded when the parameters rise, never downgraded (argon2.needsRehash answers true
+   * for any difference, so an instance still on older settings in a rolling deploy would
+   * undo the upgrade). A hash we cannot parse is left for verify() to refuse.
+   */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, this.#options);
+    const stored = /^\$(argon2(?:id|i|d))\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/.exec(hash);
+    if (!stored) return false;
+    const params = new Map(stored[3]!.split(',').map((kv) => [kv[0], Number(kv.slice(2))]));
+    const weaker = (name: string, wanted: number) => (params.get(name) ?? 0) < wanted;
+    return (
+      stored[1] !== 'argon2id' ||
+      Number(stored[2]) < ARGON2_VERSION ||
+      weaker('m', this.#options.memoryCost) ||
+      weaker('t', this.#options.timeCost)
+    );
   }
 
   /**
