@@ -9,10 +9,20 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown, what = 'bo
   if (!issue) throw invalidRequest(`${what} is invalid`);
   if (issue.code === 'unrecognized_keys') throw invalidRequest(`${issue.keys.join(', ')}: not an accepted field`);
   const field = issue.path.length ? issue.path.join('.') : what;
-  if (issue.code === 'invalid_type' && issue.input === undefined) throw invalidRequest(`${field}: is required`);
+  // zod 4 leaves `issue.input` out (good: no password in an error object), so look the field up.
+  if (issue.code === 'invalid_type' && !isPresent(input, issue.path)) throw invalidRequest(`${field}: is required`);
   return ((): never => {
     throw invalidRequest(`${field}: ${issue.message}`);
   })();
+}
+
+function isPresent(input: unknown, path: readonly PropertyKey[]): boolean {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return false;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value !== undefined;
 }
 
 // Contract: emails trimmed, lower-cased, at most 254 characters.
