@@ -28,9 +28,18 @@ export interface KeySummary {
   state: KeyState;
   createdAt: Date;
   activatesAt: Date;
+  /** When it stopped signing, or for the active and pending keys when it is scheduled to. */
   retiresAt: Date | null;
   removeAt: Date | null;
+  revokedAt: Date | null;
 }
+
+/** Who asked for an admin action: attached to its security events. */
+export interface Actor {
+  ip?: string | null;
+  requestId?: string | null;
+}
+const NO_ACTOR: Actor = {};
 
 interface Snapshot {
   signing: SigningKey | undefined;
@@ -94,7 +103,7 @@ export class KeyRing {
   }
 
   /** Admin: a new key, pre-published (default) or signing at once (`now`). */
-  async rotate(options: { now: boolean }): Promise<{ kid: string; alg: string; state: KeyState }> {
+  async rotate(options: { now: boolean }, actor: Actor = NO_ACTOR): Promise<{ kid: string; alg: string; state: KeyState }> {
     const now = this.clock.now();
     const fresh = await generateSigningKey(this.config.signingAlg);
     const created = await this.store.applyChanges((keys) => {
@@ -114,22 +123,28 @@ export class KeyRing {
         changes.push({ type: 'retire', kid: active.kid, at: now, removeAt: removalTime(now, this.config) });
         events.push({ type: 'key_retired', details: { kid: active.kid } });
       }
-      return { changes, events, result: { events, state: record.state } };
+      events.push({ type: 'admin_key_rotated', details: { kid: fresh.kid, now: options.now } });
+      const attributed = events.map((e) => ({ ...e, ...actor }));
+      return { changes, events: attributed, result: { events: attributed, state: record.state } };
     }, now);
     created.events.forEach((e) => this.audit.logged(e));
     await this.reload();
     return { kid: fresh.kid, alg: fresh.alg, state: created.state };
   }
 
-  /** Emergency: the key leaves the JWKS at once; if it was signing, the next key signs at once. */
-  async revoke(kid: string): Promise<{ kid: string; state: 'revoked' }> {
+  /**
+   * Emergency: the key leaves the JWKS at once; if it was signing, the next key signs at once.
+   * Revoking a revoked key changes nothing; a removed (or never known) kid is not found.
+   */
+  async revoke(kid: string, actor: Actor = NO_ACTOR): Promise<{ kid: string; state: 'revoked' }> {
     const now = this.clock.now();
     const spare = await generateSigningKey(this.config.signingAlg);
     const events = await this.store.applyChanges((keys) => {
       const target = keys.find((k) => k.kid === kid);
       if (!target) throw notFound(`no signing key with kid ${kid}`);
+      if (target.state === 'revoked') return { changes: [], events: [], result: [] };
       const changes: KeyChange[] = [{ type: 'revoke', kid, at: now }];
-      const events: SecurityEvent[] = [{ type: 'key_revoked', details: { kid } }];
+      const events: SecurityEvent[] = [{ type: 'key_revoked', details: { kid, previousState: target.state } }];
       const rest = keys.filter((k) => k.kid !== kid);
       if (target.state === 'active') {
         const plan = planKeySchedule(rest, now, this.config);
@@ -137,22 +152,28 @@ export class KeyRing {
         changes.push(...next.changes);
         events.push(...next.result);
       }
-      return { changes, events, result: events };
+      events.push({ type: 'admin_key_revoked', details: { kid } });
+      const attributed = events.map((e) => ({ ...e, ...actor }));
+      return { changes, events: attributed, result: attributed };
     }, now);
     events.forEach((e) => this.audit.logged(e));
     await this.reload();
     return { kid, state: 'revoked' };
   }
 
+  /** Every key ever created (removed ones too), oldest first, without key material. */
   async list(): Promise<KeySummary[]> {
-    return (await this.store.listAll()).map((k) => ({
+    const keys = await this.store.listAll();
+    const nextPending = keys.filter((k) => k.state === 'pending').sort((a, b) => +a.activatesAt - +b.activatesAt)[0];
+    return keys.map((k) => ({
       kid: k.kid,
       alg: k.alg,
       state: k.state,
       createdAt: k.createdAt,
       activatesAt: k.activatesAt,
-      retiresAt: k.retiredAt,
+      retiresAt: retirement(k, nextPending, this.config),
       removeAt: k.removeAt,
+      revokedAt: k.revokedAt,
     }));
   }
 
@@ -223,6 +244,13 @@ export class KeyRing {
       revokedAt: null,
     };
   }
+}
+
+function retirement(key: SigningKeyRecord, nextPending: SigningKeyRecord | undefined, config: Config): Date | null {
+  if (key.retiredAt) return key.retiredAt;
+  if (key.state === 'active') return nextPending?.activatesAt ?? addSeconds(key.activatesAt, config.keyRotationInterval);
+  if (key.state === 'pending') return addSeconds(key.activatesAt, config.keyRotationInterval);
+  return key.state === 'revoked' ? key.revokedAt : null;
 }
 
 function withCreatedKey(plan: KeyPlan, created: SigningKeyRecord | undefined) {
