@@ -35,9 +35,15 @@ function baseApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
   app.use(deps.metrics.middleware);
-  // A JSON API: helmet's defaults, with a CSP that allows nothing to load.
+  // A JSON API: helmet's defaults, with a CSP that allows nothing to load and no framing at all.
+  // HSTS only when the issuer is https (RFC 6797 §7.2: not over plain http; keeps localhost unpinned).
+  const https = new URL(deps.config.issuer).protocol === 'https:';
   app.use(
-    helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      frameguard: { action: 'deny' },
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    }),
   );
   return app;
 }
@@ -45,7 +51,8 @@ function baseApp(deps: AppDeps): Express {
 function publicApp(deps: AppDeps): Express {
   const app = baseApp(deps);
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
-  app.use('/.well-known', wellKnownRoutes(deps.config, deps.keys));
+  // Public documents: any origin may read them (browser-side verifiers), without credentials.
+  app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes(deps.config, deps.keys));
   app.use(
     '/auth',
     // Browsers on ALLOWED_ORIGINS only, with credentials (the refresh cookie).
