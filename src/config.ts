@@ -124,10 +124,74 @@ export function loadConfig(env: Env = process.env): Config {
   // An empty variable means "unset", as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  if (!parsed.success) throw new ConfigError(allProblems(parsed.error.issues, cleaned, env));
   const e = parsed.data;
+  const { problems, issuer, allowedOrigins } = checkCombinations(e, env);
+  if (problems.length) throw new ConfigError(problems);
+
+  const trustProxy = /^\d+$/.test(e.TRUST_PROXY)
+    ? Number(e.TRUST_PROXY)
+    : e.TRUST_PROXY === 'true'
+      ? true
+      : e.TRUST_PROXY === 'false'
+        ? false
+        : e.TRUST_PROXY;
+
+  return Object.freeze({
+    production: e.NODE_ENV === 'production',
+    port: e.PORT,
+    host: e.HOST,
+    adminPort: e.ADMIN_PORT,
+    adminHost: e.ADMIN_HOST,
+    adminToken: e.ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    issuer,
+    audience: e.ACCESS_TOKEN_AUDIENCE,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
+    refreshIdleTtl: e.REFRESH_IDLE_TTL,
+    refreshReuseInterval: e.REFRESH_REUSE_INTERVAL,
+    clockSkew: e.CLOCK_SKEW,
+    signingAlg: e.SIGNING_ALG,
+    keyRotationInterval: e.KEY_ROTATION_INTERVAL,
+    keyPrepublish: e.KEY_PREPUBLISH,
+    keyCheckInterval: e.KEY_CHECK_INTERVAL,
+    jwksMaxAge: e.JWKS_MAX_AGE,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY ? Buffer.from(e.KEY_ENCRYPTION_KEY, 'base64') : undefined,
+    keysDir: e.KEYS_DIR,
+    allowedOrigins: Object.freeze(allowedOrigins),
+    cookieSecure: e.COOKIE_SECURE,
+    // The __Secure- prefix is only valid on a Secure cookie (RFC 6265bis §4.1.3.1).
+    refreshCookieName: e.REFRESH_COOKIE_NAME ?? (e.COOKIE_SECURE ? '__Secure-lk_rt' : 'lk_rt'),
+    allowRegistration: e.ALLOW_REGISTRATION,
+    argon2: Object.freeze({ memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM }),
+    trustProxy,
+    rateLimit: e.RATE_LIMIT,
+    redisUrl: e.REDIS_URL,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+type ParsedEnv = z.output<typeof envSchema>;
+
+/**
+ * Every problem at once, so an operator fixes the environment in one go: the variables the
+ * schema refused, plus the cross-variable and production checks on the rest (with defaults in
+ * place of the refused ones; a check that mentions a refused variable is left out).
+ */
+function allProblems(issues: z.core.$ZodIssue[], cleaned: Env, env: Env): string[] {
+  const problems = issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const refused = new Set(issues.map((i) => String(i.path[0])));
+  const rest = envSchema.safeParse(Object.fromEntries(Object.entries(cleaned).filter(([k]) => !refused.has(k))));
+  if (!rest.success) return problems;
+  const mentionsRefused = (p: string) => [...refused].some((name) => new RegExp(`\\b${name}\\b`).test(p));
+  return [...problems, ...checkCombinations(rest.data, env).problems.filter((p) => !mentionsRefused(p))];
+}
+
+/** Rules across variables, and the production refusals. */
+function checkCombinations(e: ParsedEnv, env: Env) {
   const problems: string[] = [];
   const production = e.NODE_ENV === 'production';
   const issuer = e.ISSUER.replace(/\/+$/, '');
@@ -166,49 +230,5 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push('ALLOW_REGISTRATION: set it explicitly (true or false) when NODE_ENV=production');
     }
   }
-  if (problems.length) throw new ConfigError(problems);
-
-  const trustProxy = /^\d+$/.test(e.TRUST_PROXY)
-    ? Number(e.TRUST_PROXY)
-    : e.TRUST_PROXY === 'true'
-      ? true
-      : e.TRUST_PROXY === 'false'
-        ? false
-        : e.TRUST_PROXY;
-
-  return Object.freeze({
-    production,
-    port: e.PORT,
-    host: e.HOST,
-    adminPort: e.ADMIN_PORT,
-    adminHost: e.ADMIN_HOST,
-    adminToken: e.ADMIN_TOKEN,
-    databaseUrl: e.DATABASE_URL,
-    databasePoolSize: e.DATABASE_POOL_SIZE,
-    issuer,
-    audience: e.ACCESS_TOKEN_AUDIENCE,
-    accessTokenTtl: e.ACCESS_TOKEN_TTL,
-    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-    refreshIdleTtl: e.REFRESH_IDLE_TTL,
-    refreshReuseInterval: e.REFRESH_REUSE_INTERVAL,
-    clockSkew: e.CLOCK_SKEW,
-    signingAlg: e.SIGNING_ALG,
-    keyRotationInterval: e.KEY_ROTATION_INTERVAL,
-    keyPrepublish: e.KEY_PREPUBLISH,
-    keyCheckInterval: e.KEY_CHECK_INTERVAL,
-    jwksMaxAge: e.JWKS_MAX_AGE,
-    keyEncryptionKey: e.KEY_ENCRYPTION_KEY ? Buffer.from(e.KEY_ENCRYPTION_KEY, 'base64') : undefined,
-    keysDir: e.KEYS_DIR,
-    allowedOrigins: Object.freeze(allowedOrigins),
-    cookieSecure: e.COOKIE_SECURE,
-    // The __Secure- prefix is only valid on a Secure cookie (RFC 6265bis §4.1.3.1).
-    refreshCookieName: e.REFRESH_COOKIE_NAME ?? (e.COOKIE_SECURE ? '__Secure-lk_rt' : 'lk_rt'),
-    allowRegistration: e.ALLOW_REGISTRATION,
-    argon2: Object.freeze({ memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM }),
-    trustProxy,
-    rateLimit: e.RATE_LIMIT,
-    redisUrl: e.REDIS_URL,
-    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
-    logLevel: e.LOG_LEVEL,
-  });
+  return { problems, issuer, allowedOrigins };
 }
