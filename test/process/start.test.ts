@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, TSX_LOADER, startServerProcess } from '../support/server-process.js';
+
+// The real process, as `npm start` runs it (CONTRACT.md "Running", "Configuration").
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const started: ServerProcess[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function start(env: Record<string, string>) {
+  const server = await startServerProcess(env);
+  started.push(server);
+  return server;
+}
+
+async function activeKid(url: string): Promise<string[]> {
+  const res = await fetch(`${url}/.well-known/jwks.json`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+}
+
+describe('npm start with no configuration', () => {
+  it('serves /healthz and /readyz, with the database in ./data and a dev key in ./keys (0600); SIGTERM exits 0', async () => {
+    // No DATABASE_URL and no KEY_ENCRYPTION_KEY (empty = unset): the real defaults apply.
+    const server = await start({ DATABASE_URL: '', KEY_ENCRYPTION_KEY: '' });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const kek = path.join(server.cwd, 'keys', 'kek.b64');
+    expect((await stat(kek)).mode & 0o777).toBe(0o600);
+    expect(Buffer.from((await readFile(kek, 'utf8')).trim(), 'base64')).toHaveLength(32);
+    expect((await stat(path.join(server.cwd, 'data'))).isDirectory()).toBe(true);
+    // The process logs JSON lines, and says it generated a development key.
+    expect(server.stdout.every((line) => JSON.parse(line) !== null)).toBe(true);
+    expect(server.stdout.some((line) => line.includes('generated a development KEY_ENCRYPTION_KEY'))).toBe(true);
+
+    started.splice(started.indexOf(server), 1);
+    expect(await server.stop('SIGTERM')).toBe(0);
+  });
+
+  it('a second start on the same data and keys reuses the key-encryption key and the signing key', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-restart-'));
+    dirs.push(dir);
+    const env = { KEY_ENCRYPTION_KEY: '', KEYS_DIR: path.join(dir, 'keys'), DATABASE_URL: `pglite://${path.join(dir, 'data')}` };
+
+    const first = await start(env);
+    const kids = await activeKid(first.url);
+    expect(kids).toHaveLength(1);
+    const kek = await readFile(path.join(dir, 'keys', 'kek.b64'), 'utf8');
+    started.splice(started.indexOf(first), 1);
+    expect(await first.stop()).toBe(0);
+
+    const second = await start(env);
+    expect(await activeKid(second.url)).toEqual(kids);
+    expect(await readFile(path.join(dir, 'keys', 'kek.b64'), 'utf8')).toBe(kek);
+    expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+    expect(second.stdout.some((line) => line.includes('generated a development KEY_ENCRYPTION_KEY'))).toBe(false);
+  });
+});
+
+/** Runs the server to its exit without expecting it to listen. */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`did not exit: ${stdout}${stderr}`));
+    }, 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('invalid configuration', () => {
+  it('exits non-zero before listening, naming every bad variable on stderr', async () => {
+    const { code, stdout, stderr } = await runToExit({
+      ACCESS_TOKEN_TTL: 'abc',
+      SIGNING_ALG: 'HS256',
+      DATABASE_URL: 'pglite://memory',
+    });
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(stderr).toMatch(/ACCESS_TOKEN_TTL/);
+    expect(stderr).toMatch(/SIGNING_ALG/);
+    expect(stdout).not.toMatch(/listening/);
+  });
+
+  it('refuses NODE_ENV=production without KEY_ENCRYPTION_KEY and with COOKIE_SECURE=false', async () => {
+    const { code, stderr } = await runToExit({
+      NODE_ENV: 'production',
+      COOKIE_SECURE: 'false',
+      ALLOW_REGISTRATION: 'false',
+      DATABASE_URL: 'pglite://memory',
+    });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/KEY_ENCRYPTION_KEY/);
+    expect(stderr).toMatch(/COOKIE_SECURE/);
+  });
+});
