@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Response } from 'supertest';
 import type { SecurityEventType } from '../../src/store/security-events.js';
 import { PASSWORD, refresh, refreshCookie, register, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -115,5 +116,136 @@ describe('security events: a row and a log line with the request id', () => {
     const { row, line } = await eventFor('logout_all', id);
     expect(row).toMatchObject({ userId: user.userId, sessionId: expect.any(String) });
     expect(line).toMatchObject({ userId: user.userId, details: { revoked: 2 } });
+  });
+});
+
+describe('request ids: every log line a request writes carries its id', () => {
+  /** The log lines written while `run` was in flight (nothing else logs in this file meanwhile). */
+  async function linesDuring(run: () => PromiseLike<unknown>) {
+    const from = h.logs.lines.length;
+    await run();
+    return h.logs.records().slice(from);
+  }
+  const idOf = (line: Record<string, unknown>) => line.requestId ?? line.reqId;
+
+  it('takes X-Request-Id from the caller and puts it on the request line and every security event line', async () => {
+    const user = await register(h.http);
+    const id = requestId('every-line');
+    let res: Response | undefined;
+    const lines = await linesDuring(async () => {
+      for (let i = 0; i < 5; i++) {
+        // The fifth failure also locks the pair: a second security event line in one request.
+        res = await h.http
+          .post('/auth/login')
+          .set('X-Request-Id', id)
+          .send({ email: user.email, password: 'not the password' })
+          .expect(401);
+      }
+    });
+    expect(res!.headers['x-request-id']).toBe(id);
+    expect(lines.map((l) => l.securityEvent ?? l.msg)).toEqual([
+      ...Array.from({ length: 4 }, () => ['login_failed', 'request completed']).flat(),
+      'login_failed',
+      'login_locked',
+      'request completed',
+    ]);
+    for (const line of lines) expect(idOf(line), JSON.stringify(line)).toBe(id);
+    expect(lines.at(-1)).toMatchObject({ req: { id, method: 'POST', path: '/auth/login' }, res: { statusCode: 401 } });
+  });
+
+  it('generates an id when the caller sends none or an unusable one, and uses it everywhere', async () => {
+    for (const incoming of [undefined, 'has spaces and ; semicolons', 'x'.repeat(129)]) {
+      const user = await registerAndLogin(h);
+      let res: Response | undefined;
+      const lines = await linesDuring(async () => {
+        const request = h.http.post('/auth/logout-all').set('Authorization', `Bearer ${user.accessToken}`);
+        res = await (incoming === undefined ? request : request.set('X-Request-Id', incoming)).expect(204);
+      });
+      const id = res!.headers['x-request-id'];
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(lines.length).toBeGreaterThanOrEqual(2); // logout_all event + request line
+      for (const line of lines) expect(idOf(line)).toBe(id);
+      expect((await h.services.store.events.list({ type: 'logout_all' })).filter((e) => e.requestId === id)).toHaveLength(1);
+    }
+  });
+
+  it('puts the request id on the error line of an unexpected failure, and answers a bare server_error', async () => {
+    const users = h.services.store.users;
+    const original = users.findByEmail.bind(users);
+    users.findByEmail = () => Promise.reject(new Error('database exploded: secret-connection-detail'));
+    const id = requestId('boom');
+    try {
+      const lines = await linesDuring(async () => {
+        const res = await h.http.post('/auth/login').set('X-Request-Id', id).send({ email: uniqueEmail(), password: PASSWORD });
+        expect(res.status).toBe(500);
+        expect(res.body).toEqual({ error: 'server_error', error_description: 'internal server error' });
+        expect(res.text).not.toContain('secret-connection-detail');
+      });
+      const errorLine = lines.find((l) => l.msg === 'unhandled error');
+      expect(errorLine).toMatchObject({ level: 50, reqId: id });
+      for (const line of lines) expect(idOf(line)).toBe(id);
+    } finally {
+      users.findByEmail = original;
+    }
+  });
+});
+
+describe('key rotation and revocation are security events', () => {
+  const kidsIn = (rows: { type: string; details?: Record<string, unknown> | null }[]) =>
+    rows.map((r) => [r.type, r.details?.kid]);
+
+  it('rotate --now: key_created, key_retired and admin_key_rotated, as rows and log lines, with the actor', async () => {
+    const before = h.services.keys.signingKey().kid;
+    const from = h.logs.lines.length;
+    const id = requestId('rotate');
+    const { kid } = await h.services.keys.rotate({ now: true }, { ip: '192.0.2.1', requestId: id });
+
+    const rows = (await h.services.store.events.list({})).filter((e) => e.requestId === id);
+    expect(kidsIn(rows)).toEqual([
+      ['key_created', kid],
+      ['key_retired', before],
+      ['admin_key_rotated', kid],
+    ]);
+    for (const row of rows) expect(row.ip).toBe('192.0.2.1');
+    const lines = h.logs.records().slice(from);
+    expect(lines.map((l) => [l.securityEvent, (l.details as Record<string, unknown>).kid])).toEqual(kidsIn(rows));
+    for (const line of lines) expect(line.requestId).toBe(id);
+  });
+
+  it('revoking the active key: key_revoked, the replacement key, admin_key_revoked; no key material logged', async () => {
+    const revoked = h.services.keys.signingKey().kid;
+    const from = h.logs.lines.length;
+    const id = requestId('revoke');
+    await h.services.keys.revoke(revoked, { ip: null, requestId: id });
+
+    const replacement = h.services.keys.signingKey().kid;
+    expect(replacement).not.toBe(revoked);
+    const rows = (await h.services.store.events.list({})).filter((e) => e.requestId === id);
+    expect(rows.map((r) => r.type)).toContain('key_revoked');
+    expect(rows.find((r) => r.type === 'key_revoked')?.details).toMatchObject({ kid: revoked, previousState: 'active' });
+    expect(rows.some((r) => r.details?.kid === replacement)).toBe(true);
+    expect(rows.at(-1)).toMatchObject({ type: 'admin_key_revoked', details: { kid: revoked } });
+
+    const text = h.logs.lines.slice(from).join('\n');
+    expect(text.split('\n')).toHaveLength(rows.length);
+    const sealed = await h.database.db.prisma.signingKey.findUniqueOrThrow({ where: { kid: replacement } });
+    expect(text).not.toContain(sealed.privateJwk);
+    expect(text).not.toMatch(/"d"\s*:/);
+  });
+
+  it('the automatic schedule records activation and retirement', async () => {
+    await h.services.keys.rotate({ now: false }); // a pending key, pre-published
+    const pending = (await h.services.keys.list()).find((k) => k.state === 'pending')!;
+    const active = h.services.keys.signingKey().kid;
+    h.clock.set(new Date(pending.activatesAt.getTime() + 1000));
+    await h.services.keys.tick();
+
+    expect(h.services.keys.signingKey().kid).toBe(pending.kid);
+    const activated = await h.services.store.events.list({ type: 'key_activated' });
+    const retired = await h.services.store.events.list({ type: 'key_retired' });
+    expect(activated.at(-1)?.details).toMatchObject({ kid: pending.kid });
+    expect(retired.at(-1)?.details).toMatchObject({ kid: active });
+    const lines = h.logs.records().filter((l) => l.securityEvent === 'key_activated');
+    expect(lines.at(-1)?.details).toMatchObject({ kid: pending.kid });
   });
 });
