@@ -41,16 +41,19 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
     next();
   });
 
-  router
-    .route('/register')
-    .post(limits.register ?? pass, jsonBody({ required: true }), async (req, res) => {
-      if (!config.allowRegistration) throw notFound('registration is disabled');
-      const input = parse(credentialsSchema, req.body);
-      const user = await registerUser(deps, input, requestContext(req));
-      res.status(201).json({ id: user.id, email: user.email });
-    })
-    .all(methodNotAllowed('POST'));
-  router.use('/register', limits.registerRejected ?? passError);
+  // Contract: 404 when registration is off. The route is then not mounted at all, so no
+  // method, content type or body tells it apart from any unknown path.
+  if (config.allowRegistration) {
+    router
+      .route('/register')
+      .post(limits.register ?? pass, jsonBody({ required: true }), async (req, res) => {
+        const input = parse(credentialsSchema, req.body);
+        const user = await registerUser(deps, input, requestContext(req));
+        res.status(201).json({ id: user.id, email: user.email });
+      })
+      .all(methodNotAllowed('POST'));
+    router.use('/register', limits.registerRejected ?? passError);
+  }
 
   router
     .route('/login')

@@ -142,6 +142,16 @@ describe('POST /auth/register with ALLOW_REGISTRATION=false', () => {
     expect(await off.database.db.prisma.user.count()).toBe(0);
   });
 
+  it('answers 404 whatever the method or body, so the route does not exist at all', async () => {
+    const text = await off.http.post('/auth/register').set('Content-Type', 'text/plain').send('hello');
+    const malformed = await off.http.post('/auth/register').set('Content-Type', 'application/json').send('{');
+    const get = await off.http.get('/auth/register');
+    for (const res of [text, malformed, get]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBe('not_found');
+    }
+  });
+
   it('leaves login working for accounts created another way', async () => {
     const email = uniqueEmail('admin-made');
     await registerUser(off.services, { email, password: PASSWORD }, { ip: null, userAgent: null, requestId: null });
