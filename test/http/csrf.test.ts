@@ -82,12 +82,13 @@ describe.each(['/auth/refresh', '/auth/logout'] as const)('%s', (path) => {
   });
 
   it('accepts Sec-Fetch-Site same-origin, same-site or none without Origin, and a request with neither header', async () => {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { 'Sec-Fetch-Site': 'same-origin' },
       { 'Sec-Fetch-Site': 'same-site' },
       { 'Sec-Fetch-Site': 'none' },
       {},
-    ]) {
+    ];
+    for (const headers of cases) {
       const user = await registerAndLogin(h);
       const res = await post(path, user.refreshToken, headers);
       expect(res.status).toBe(path === '/auth/refresh' ? 200 : 204);
