@@ -7,6 +7,7 @@ import type { Lifecycle } from './http/health-routes.js';
 import { resolveKeyEncryptionKey } from './keys/kek.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
+import { startSessionHousekeeping } from './sessions/housekeeping.js';
 import { openDatabase, parseDatabaseUrl } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   const services = createServices({ config, db, keyEncryptionKey: kek.key, clock: systemClock, logger });
   await services.keys.start();
   services.keys.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
+  const stopHousekeeping = startSessionHousekeeping(services, (error) =>
+    logger.error({ err: error }, 'session housekeeping failed'),
+  );
 
   const lifecycle: Lifecycle = { draining: false };
   const apps = createApp({ ...services, lifecycle });
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     lifecycle.draining = true;
     logger.info({ signal }, 'draining');
     services.keys.stop();
+    stopHousekeeping();
     const deadline = setTimeout(() => {
       logger.warn('drain timeout: closing remaining connections');
       publicServer.closeAllConnections();

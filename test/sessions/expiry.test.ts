@@ -1,5 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDED_SESSION_RETENTION, purgeSessions } from '../../src/sessions/housekeeping.js';
+import { hashRefreshToken } from '../../src/sessions/refresh-token.js';
 import { type LoggedIn, refresh, refreshCookie, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -149,5 +151,49 @@ describe('grace window edges (REFRESH_REUSE_INTERVAL)', () => {
     h.clock.advance(1);
     await refresh(h, user.refreshToken).expect(401);
     expect((await sessionOf(h, user)).revokedReason).toBe('logout');
+  });
+});
+
+describe('housekeeping (purgeSessions)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ REFRESH_REUSE_INTERVAL: String(WINDOW) });
+  });
+  afterAll(() => h.close());
+
+  const tokenRow = (token: string) =>
+    h.database.db.prisma.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) } });
+
+  it('keeps the sealed successor only for the grace window; the successor itself is unaffected', async () => {
+    const user = await registerAndLogin(h);
+    const successor = successorOf(h, await refresh(h, user.refreshToken).expect(200));
+    expect((await tokenRow(user.refreshToken))?.successorSealed).toEqual(expect.any(String));
+
+    h.clock.advance(WINDOW - 1);
+    await purgeSessions(h.services);
+    expect((await tokenRow(user.refreshToken))?.successorSealed).toEqual(expect.any(String));
+
+    h.clock.advance(1);
+    await purgeSessions(h.services);
+    expect((await tokenRow(user.refreshToken))?.successorSealed).toBeNull();
+    // Nothing else changed: the family is live and its newest token rotates.
+    await refresh(h, successor).expect(200);
+  });
+
+  it('deletes sessions that ended more than the retention period ago, and only those', async () => {
+    const ended = await registerAndLogin(h);
+    await h.http.post('/auth/logout').set('Cookie', `${h.config.refreshCookieName}=${ended.refreshToken}`).expect(204);
+    h.clock.advance(ENDED_SESSION_RETENTION - 60);
+    const live = await registerAndLogin(h);
+    const recentlyEnded = await registerAndLogin(h);
+    await h.http.post('/auth/logout').set('Cookie', `${h.config.refreshCookieName}=${recentlyEnded.refreshToken}`).expect(204);
+    h.clock.advance(61);
+
+    await purgeSessions(h.services);
+    expect(await tokenRow(ended.refreshToken)).toBeNull();
+    expect(await h.database.db.prisma.session.count({ where: { userId: ended.userId } })).toBe(0);
+    expect(await tokenRow(recentlyEnded.refreshToken)).not.toBeNull();
+    await me(h, live.accessToken).expect(200);
+    await refresh(h, live.refreshToken).expect(200);
   });
 });
