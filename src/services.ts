@@ -33,7 +33,7 @@ export function createServices(input: {
   const sealer = new Sealer(input.keyEncryptionKey);
   const audit = new Audit(store.events, logger, clock);
   const keys = new KeyRing(store.signingKeys, sealer, config, clock, audit);
-  const metrics = new Metrics();
+  const metrics = new Metrics({ keys, clock, databasePool: input.db.poolStats });
   return {
     config,
     clock,

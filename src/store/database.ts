@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
 
@@ -13,6 +14,8 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** The driver adapter factory, also used by the schema engine for migrations. */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** PostgreSQL: the client's connection pool counters (for metrics); PGlite has no pool. */
+  readonly poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -36,9 +39,24 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(location: DatabaseLocation, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (location.kind === 'postgres') {
-    const adapterFactory = new PrismaPg({ connectionString: location.url, max: options.poolSize ?? 20 });
-    const prisma = new PrismaClient({ adapter: adapterFactory });
-    return { kind: 'postgres', prisma, adapterFactory, close: () => prisma.$disconnect() };
+    const poolConfig = { connectionString: location.url, max: options.poolSize ?? 20 };
+    // The client's pool is ours so its counters can be read. The schema engine keeps its own
+    // factory: its connections (and the migration lock it holds on one) end with the migration.
+    const pool = new pg.Pool(poolConfig);
+    // An idle connection the server ended (restart, failover, terminated backend) leaves the
+    // pool by itself and the next query opens another; unheard, the event would end the process.
+    pool.on('error', () => {});
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      kind: 'postgres',
+      prisma,
+      adapterFactory: new PrismaPg(poolConfig),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      async close() {
+        await prisma.$disconnect();
+        if (!pool.ended) await pool.end();
+      },
+    };
   }
   if (location.dataDir) await mkdir(location.dataDir, { recursive: true });
   const pglite = new PGlite(location.dataDir);
