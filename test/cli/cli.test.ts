@@ -1,0 +1,335 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type JWTPayload, SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+
+// The real `latchkey` binary (bin/latchkey.mjs) against a real server process: exit codes,
+// one-line errors, --json output (CONTRACT "Admin API and CLI").
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/latchkey.mjs');
+const ADMIN_TOKEN = 'cli-test-admin-token-0123456789';
+const PASSWORD = 'correct horse battery staple';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A failure: non-zero exit and exactly one line on stderr. */
+function expectOneLineError(run: Run, code: number, pattern: RegExp) {
+  expect(run.code, run.stderr).toBe(code);
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(pattern);
+}
+
+/** A port nothing listens on (just released by the OS). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
+
+describe('against a running server (ADMIN_TOKEN set)', () => {
+  let server: ServerProcess;
+  let admin: (args: string[], env?: Record<string, string>) => Promise<Run>;
+  let jwksUrl: string;
+
+  beforeAll(async () => {
+    server = await startServerProcess({ ADMIN_TOKEN });
+    admin = (args, env = {}) => cli([...args, '--url', server.adminUrl], { ADMIN_TOKEN, ...env });
+    jwksUrl = `${server.url}/.well-known/jwks.json`;
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  async function login(email: string) {
+    const res = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+  const me = (token: string) => fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('users create: creates the user, then refuses the same email with one line and exit 1', async () => {
+    const created = await admin(['users', 'create', '--email', 'Ada@Example.com', '--password', PASSWORD]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^created user ada@example\.com \(id [0-9a-f-]{36}\)\n$/);
+    expect(created.stderr).toBe('');
+    await login('ada@example.com');
+
+    const again = await admin(['users', 'create', '--email', 'ada@example.com', '--password', PASSWORD]);
+    expectOneLineError(again, 1, /^latchkey: email_taken: /);
+    expect(again.stdout).toBe('');
+  });
+
+  it('users create --json prints {id, email}; a bad password is a one-line invalid_request', async () => {
+    const run = await admin(['users', 'create', '--email', 'grace@example.com', '--password', PASSWORD, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ id: expect.any(String), email: 'grace@example.com' });
+    expectOneLineError(
+      await admin(['users', 'create', '--email', 'x@example.com', '--password', 'short']),
+      1,
+      /invalid_request: password/,
+    );
+  });
+
+  it('users revoke-sessions: ends every session of the user; their tokens fail /auth/me', async () => {
+    await admin(['users', 'create', '--email', 'linus@example.com', '--password', PASSWORD]);
+    const tokens = [await login('linus@example.com'), await login('linus@example.com')];
+    const run = await admin(['users', 'revoke-sessions', '--email', 'linus@example.com']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('revoked 2 sessions of linus@example.com\n');
+    for (const token of tokens) expect((await me(token)).status).toBe(401);
+
+    const json = await admin(['users', 'revoke-sessions', '--email', 'linus@example.com', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ id: expect.any(String), email: 'linus@example.com', revoked: 0 });
+    expectOneLineError(await admin(['users', 'revoke-sessions', '--email', 'nobody@example.com']), 1, /^latchkey: not_found: /);
+  });
+
+  it('keys list, rotate, rotate --now and revoke', async () => {
+    const listed = await admin(['keys', 'list', '--json']);
+    expect(listed.code).toBe(0);
+    const { keys } = JSON.parse(listed.stdout) as { keys: { kid: string; state: string; alg: string }[] };
+    expect(keys.map((k) => k.state)).toEqual(['active']);
+    const first = keys[0]!.kid;
+
+    const rotated = await admin(['keys', 'rotate', '--json']);
+    expect(JSON.parse(rotated.stdout)).toEqual({ kid: expect.any(String), alg: 'ES256', state: 'pending' });
+    const now = await admin(['keys', 'rotate', '--now']);
+    expect(now.stdout).toMatch(/^rotated: ES256 key \S+ signs now; the previous key is retired\n$/);
+    const active = /key (\S+) signs now/.exec(now.stdout)![1]!;
+
+    const table = await admin(['keys', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATE\s+ACTIVATES\s+RETIRES$/);
+    expect(table.stdout).toMatch(new RegExp(`${first}\\s+ES256\\s+retired`));
+    expect(table.stdout).toMatch(new RegExp(`${active}\\s+ES256\\s+active`));
+
+    const token = await login('ada@example.com');
+    const revoked = await admin(['keys', 'revoke', active]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe(`revoked key ${active}\n`);
+    expect((await me(token)).status).toBe(401);
+
+    // token inspect names exactly why that token is now refused.
+    const inspect = await cli(['token', 'inspect', token, '--jwks', jwksUrl]);
+    expect(inspect.code).toBe(1);
+    expect(lastLine(inspect.stdout)).toBe(`invalid: unknown kid ${active}: not in ${jwksUrl}`);
+
+    expectOneLineError(
+      await admin(['keys', 'revoke', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']),
+      1,
+      /^latchkey: not_found: /,
+    );
+  });
+
+  it('token inspect: a fresh token is valid (exit 0), with its times as dates', async () => {
+    const token = await login('ada@example.com');
+    const run = await cli(['token', 'inspect', token, '--jwks', jwksUrl]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(lastLine(run.stdout)).toBe('valid');
+    expect(run.stdout).toMatch(/^exp: \d{4}-\d\d-\d\dT[\d:.]+Z \(expires in (9m \d+s|10m)\)$/m);
+    expect(run.stdout).toMatch(/^iat: \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+s ago\)$/m);
+    expect(run.stdout).toContain('"typ": "at+jwt"');
+
+    const json = JSON.parse((await cli(['token', 'inspect', token, '--jwks', jwksUrl, '--json'])).stdout);
+    expect(json).toMatchObject({ valid: true, header: { typ: 'at+jwt', alg: 'ES256' }, claims: { aud: 'api' } });
+    expect(json.times.map((t: { claim: string }) => t.claim)).toEqual(['iat', 'exp']);
+  });
+
+  it('ADMIN_TOKEN: missing or wrong is a one-line invalid_token and exit 1', async () => {
+    expectOneLineError(await admin(['keys', 'list'], { ADMIN_TOKEN: '' }), 1, /^latchkey: invalid_token: /);
+    expectOneLineError(
+      await admin(['keys', 'list'], { ADMIN_TOKEN: 'wrong-token-wrong-token' }),
+      1,
+      /^latchkey: invalid_token: /,
+    );
+  });
+});
+
+describe('without a server', () => {
+  it('--help exits 0 for the program and for every command', async () => {
+    for (const args of [
+      ['--help'],
+      ['users', 'create', '--help'],
+      ['keys', 'rotate', '--help'],
+      ['token', 'inspect', '--help'],
+      ['migrate', '--help'],
+    ]) {
+      const run = await cli(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: latchkey/);
+    }
+  });
+
+  it('usage errors exit 2 with one line: unknown command, missing option, bad --url', async () => {
+    expectOneLineError(await cli(['frobnicate']), 2, /^latchkey: unknown command 'frobnicate'/);
+    expectOneLineError(await cli(['users', 'create', '--email', 'a@b.example']), 2, /--password/);
+    expectOneLineError(await cli(['keys', 'list', '--url', 'ftp://example.com']), 2, /--url/);
+  });
+
+  it('an unreachable server is one line and exit 1', async () => {
+    const port = await closedPort();
+    const run = await cli(['keys', 'list', '--url', `http://127.0.0.1:${port}`]);
+    expectOneLineError(run, 1, new RegExp(`^latchkey: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+});
+
+describe('token inspect names what is wrong', () => {
+  let jwksServer: Server;
+  let issuer: string;
+  let privateKey: CryptoKey;
+  let kid: string;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    privateKey = pair.privateKey;
+    kid = 'test-key-1';
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' }] });
+    jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((resolve) => jwksServer.close(resolve)));
+
+  const nowS = () => Math.floor(Date.now() / 1000);
+  function sign(claims: JWTPayload = {}, header: Record<string, unknown> = {}) {
+    const iat = nowS();
+    return new SignJWT({
+      client_id: 'latchkey',
+      sid: 's',
+      jti: 'j',
+      iss: issuer,
+      aud: 'api',
+      sub: 'u',
+      iat,
+      exp: iat + 600,
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt', ...header })
+      .sign(privateKey);
+  }
+  /** Default JWKS = $ISSUER/.well-known/jwks.json (our little server answers any path). */
+  const inspect = (token: string, ...args: string[]) => cli(['token', 'inspect', token, ...args], { ISSUER: issuer });
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+  it('valid with the defaults taken from ISSUER', async () => {
+    const run = await inspect(await sign());
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(lastLine(run.stdout)).toBe('valid');
+  });
+
+  it.each([
+    ['expired', async () => sign({ iat: nowS() - 900, exp: nowS() - 300 }), /^invalid: expired 5m( \d+s)? ago \(exp \d{4}-/],
+    ['not yet valid', async () => sign({ nbf: nowS() + 3600 }), /^invalid: not yet valid: nbf \S+ is (59m \d+s|1h) away$/],
+    ['wrong typ', async () => sign({}, { typ: 'JWT' }), /^invalid: wrong typ: "JWT" \(expected "at\+jwt"\)$/],
+    [
+      'wrong iss',
+      async () => sign({ iss: 'https://evil.example' }),
+      /^invalid: wrong iss: "https:\/\/evil\.example" \(expected "http:\/\/127/,
+    ],
+    ['wrong aud', async () => sign({ aud: 'billing' }), /^invalid: wrong aud: "billing" \(expected "api"\)$/],
+    ['missing claim', async () => sign({ jti: undefined }), /^invalid: missing claim: jti$/],
+    [
+      'unknown kid',
+      async () => sign({}, { kid: 'someone-else' }),
+      /^invalid: unknown kid someone-else: not in http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json$/,
+    ],
+    [
+      'bad signature',
+      async () => {
+        const [h, , s] = (await sign()).split('.');
+        return `${h}.${b64({ iss: issuer, aud: 'api', sub: 'admin', exp: nowS() + 600 })}.${s}`;
+      },
+      /^invalid: bad signature: key test-key-1 did not sign this token$/,
+    ],
+    [
+      'alg not allowed (HS256)',
+      async () => `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64({ sub: 'u' })}.c2ln`,
+      /^invalid: alg not allowed: "HS256"/,
+    ],
+    [
+      'alg not allowed (none)',
+      async () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ sub: 'u' })}.`,
+      /^invalid: alg not allowed: "none"/,
+    ],
+    ['malformed token', async () => 'not.a-jwt', /^invalid: malformed token: /],
+  ])('%s → exit 1 with the precise reason', async (_name, make, reason) => {
+    const run = await inspect(await make());
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(lastLine(run.stdout)).toMatch(reason);
+  });
+
+  it('--issuer and --audience override the expected values', async () => {
+    const token = await sign({ iss: 'https://auth.example', aud: 'billing' });
+    const run = await cli([
+      'token',
+      'inspect',
+      token,
+      '--jwks',
+      `${issuer}/keys`,
+      '--issuer',
+      'https://auth.example',
+      '--audience',
+      'billing',
+    ]);
+    expect(run.code, run.stdout).toBe(0);
+  });
+
+  it('an unreachable JWKS is a one-line error, exit 1', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/jwks`;
+    expectOneLineError(await cli(['token', 'inspect', await sign(), '--jwks', url]), 1, /^latchkey: cannot reach .*ECONNREFUSED/);
+  });
+});
+
+describe('migrate', () => {
+  it('applies the migrations to DATABASE_URL, then reports nothing pending', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-cli-migrate-'));
+    try {
+      const env = { DATABASE_URL: `pglite://${dir}` };
+      const first = await cli(['migrate'], env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^applied 1 migration:\n {2}\d{14}_init\n$/);
+      const second = await cli(['migrate', '--json'], env);
+      expect(second.code, second.stderr).toBe(0);
+      expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('names a bad DATABASE_URL in one line, exit 1', async () => {
+    expectOneLineError(
+      await cli(['migrate'], { DATABASE_URL: 'mysql://x' }),
+      1,
+      /^latchkey: invalid configuration: DATABASE_URL: /,
+    );
+  });
+});

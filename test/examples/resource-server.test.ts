@@ -1,0 +1,78 @@
+import { type Server, createServer } from 'node:http';
+import { SignJWT, decodeJwt } from 'jose';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createResourceServer } from '../../examples/resource-server/app.js';
+import { registerAndLogin } from '../support/auth.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+// examples/resource-server works as its README says: against a listening Latchkey, including
+// across a key rotation.
+
+let h: Harness;
+let latchkey: Server;
+let api: Server;
+let apiUrl: string;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
+  latchkey = createServer(h.apps.public);
+  const port = await listen(latchkey);
+  api = createServer(
+    createResourceServer({
+      jwksUrl: new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`),
+      issuer: h.config.issuer,
+      audience: h.config.audience,
+    }),
+  );
+  apiUrl = `http://127.0.0.1:${await listen(api)}`;
+});
+afterAll(async () => {
+  for (const server of [api, latchkey]) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  await h.close();
+});
+
+const profile = (token?: string) =>
+  fetch(`${apiUrl}/api/profile`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+it('serves the protected route to a Latchkey access token, before and after a rotation', async () => {
+  await h.admin.post('/admin/keys/rotate').expect(201); // the next key, pre-published
+  const user = await registerAndLogin(h);
+  const res = await profile(user.accessToken); // the API fetches and caches the JWKS now
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ userId: user.userId, sessionId: expect.any(String) });
+
+  h.clock.advance(600);
+  await h.services.keys.tick(); // the pre-published key signs from now on
+  const next = await registerAndLogin(h);
+  expect(next.accessToken.split('.')[0]).not.toBe(user.accessToken.split('.')[0]);
+  expect((await profile(next.accessToken)).status).toBe(200);
+  expect((await profile(user.accessToken)).status).toBe(200);
+});
+
+it('refuses a missing, forged or wrong-audience token with 401 and a Bearer challenge', async () => {
+  const missing = await profile();
+  expect(missing.status).toBe(401);
+  expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+
+  const user = await registerAndLogin(h);
+  const [header, , signature] = user.accessToken.split('.');
+  const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'someone-else' })).toString('base64url')}.${signature}`;
+  const res = await profile(forged);
+  expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+
+  // Genuinely signed by Latchkey's active key, but for another audience.
+  const { kid, alg, key } = h.services.keys.signingKey();
+  const billing = await new SignJWT({ ...decodeJwt(user.accessToken), aud: 'billing' })
+    .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+    .sign(key);
+  expect((await profile(billing)).status).toBe(401);
+});
