@@ -24,6 +24,11 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+// Servers still running when this test worker exits (a failed or interrupted test that never
+// reached stop()) are killed with it, so no orphaned server outlives the suite.
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 /**
  * Starts the real server (`node --import tsx src/main.ts`, as `npm start` does) in a temp
  * working directory with PORT=0 and ADMIN_PORT=0, and resolves once it logged
@@ -48,6 +53,8 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
