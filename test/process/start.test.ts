@@ -15,8 +15,13 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+// Starting the real process (tsx, PGlite, migrations, key generation) takes seconds, and far
+// longer on a loaded machine: generous limits, since a timeout here says nothing about Latchkey.
+const START_TIMEOUT_MS = 90_000;
+const PROCESS_TEST = { timeout: 2 * START_TIMEOUT_MS + 30_000 };
+
 async function start(env: Record<string, string>) {
-  const server = await startServerProcess(env);
+  const server = await startServerProcess(env, START_TIMEOUT_MS);
   started.push(server);
   return server;
 }
@@ -27,7 +32,7 @@ async function activeKid(url: string): Promise<string[]> {
   return ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 }
 
-describe('npm start with no configuration', () => {
+describe('npm start with no configuration', PROCESS_TEST, () => {
   it('serves /healthz and /readyz, with the database in ./data and a dev key in ./keys (0600); SIGTERM exits 0', async () => {
     // No DATABASE_URL and no KEY_ENCRYPTION_KEY (empty = unset): the real defaults apply.
     const server = await start({ DATABASE_URL: '', KEY_ENCRYPTION_KEY: '' });
@@ -88,7 +93,7 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`did not exit: ${stdout}${stderr}`));
-    }, 20_000);
+    }, START_TIMEOUT_MS);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -96,7 +101,7 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
-describe('invalid configuration', () => {
+describe('invalid configuration', PROCESS_TEST, () => {
   it('exits non-zero before listening, naming every bad variable on stderr', async () => {
     const { code, stdout, stderr } = await runToExit({
       ACCESS_TOKEN_TTL: 'abc',
