@@ -66,10 +66,6 @@ const envSchema = z.object({
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   TRUST_PROXY: z.string().default('false'),
   RATE_LIMIT: bool(true),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, 'must be redis://… or rediss://…')
-    .optional(),
   SHUTDOWN_TIMEOUT: seconds(10, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -105,7 +101,6 @@ export interface Config {
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly trustProxy: boolean | number | string;
   readonly rateLimit: boolean;
-  readonly redisUrl: string | undefined;
   readonly shutdownTimeout: number;
   readonly logLevel: string;
 }
@@ -168,7 +163,6 @@ export function loadConfig(env: Env = process.env): Config {
     argon2: Object.freeze({ memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM }),
     trustProxy,
     rateLimit: e.RATE_LIMIT,
-    redisUrl: e.REDIS_URL,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   });
