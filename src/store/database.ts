@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
+import { openPGlite } from './pglite.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -58,9 +57,7 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
       },
     };
   }
-  if (location.dataDir) await mkdir(location.dataDir, { recursive: true });
-  const pglite = new PGlite(location.dataDir);
-  await pglite.waitReady;
+  const pglite = await openPGlite(location.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
   return {
