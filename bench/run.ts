@@ -166,14 +166,14 @@ async function report(input: {
   argon2: { opsPerSec: number };
   es256: { opsPerSec: number };
 }) {
-  console.table(
+  printTable(
     rows.map((r) => ({
       scenario: r.scenario,
-      'req/s': r.reqPerSec,
-      'p50 ms': r.p50Ms,
-      'p99 ms': r.p99Ms,
-      'peak RSS MB': r.rssMb,
-      'non-2xx': r.non2xx,
+      'req/s': String(r.reqPerSec),
+      'p50 ms': String(r.p50Ms ?? ''),
+      'p99 ms': String(r.p99Ms ?? ''),
+      'peak RSS MB': String(r.rssMb ?? ''),
+      'non-2xx': String(r.non2xx + r.errors),
       ceiling: r.ceiling ? `${r.ceiling}: ${r.ceilingPerSec}/s` : '',
       ratio: r.ratio === null ? '' : `${Math.round(r.ratio * 100)} %`,
     })),
@@ -226,6 +226,15 @@ async function report(input: {
   const file = path.join(ROOT, 'bench/results', `${date}${process.env.BENCH_RESULT_SUFFIX ?? ''}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+}
+
+function printTable(table: Record<string, string>[]) {
+  const columns = Object.keys(table[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...table.map((row) => row[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ');
+  console.log(line(columns));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of table) console.log(line(columns.map((c) => row[c]!)));
 }
 
 const verdict = (target: string, met: boolean, measured: string) => `${met ? 'PASS' : 'MISS'}  ${target}: ${measured}`;
