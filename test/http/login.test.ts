@@ -124,6 +124,25 @@ describe('POST /auth/login with COOKIE_SECURE=false', () => {
   });
 });
 
+describe('POST /auth/login with REFRESH_COOKIE_NAME set', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ REFRESH_COOKIE_NAME: 'app_refresh' });
+  });
+  afterAll(() => h.close());
+
+  it('uses that cookie name for login, refresh and logout, and ignores the default name', async () => {
+    const user = await register(h.http);
+    const res = await login(h, user.email).expect(200);
+    const cookie = refreshCookie(res, 'app_refresh');
+    expect(cookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const wrongName = await h.http.post('/auth/refresh').set('Cookie', `lk_rt=${cookie!.value}`);
+    expect(wrongName.status).toBe(401);
+    const rotated = await h.http.post('/auth/refresh').set('Cookie', `app_refresh=${cookie!.value}`).expect(200);
+    expect(refreshCookie(rotated, 'app_refresh')?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
 describe('password rehash on login when the argon2 parameters rise', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -61,6 +61,17 @@ describe('POST /auth/register', () => {
     expect(await userCount()).toBe(before);
   });
 
+  it('lets exactly one of several simultaneous registrations of one email win; the others get 409', async () => {
+    const email = uniqueEmail('race');
+    const results = await Promise.all(
+      ['', ' ', '  '].map((pad, i) =>
+        registerWith({ email: `${pad}${i % 2 ? email.toUpperCase() : email}`, password: PASSWORD }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    expect(await h.database.db.prisma.user.count({ where: { email } })).toBe(1);
+  });
+
   it('refuses a missing or wrongly typed field with 400 naming it', async () => {
     await expectRefused({ password: PASSWORD }, 'email');
     await expectRefused({ email: uniqueEmail() }, 'password');
