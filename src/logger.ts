@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -27,6 +28,30 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? stdout(),
   );
+}
+
+/**
+ * JSON lines, unless a person is watching: when stdout is a terminal and pino-pretty is
+ * installed (`npm i -D pino-pretty`; never in production images), lines are pretty-printed.
+ * Pipes, files and containers without a TTY always get JSON.
+ */
+function stdout(): DestinationStream {
+  if (process.stdout.isTTY && installed('pino-pretty')) {
+    return pino.transport({
+      target: 'pino-pretty',
+      options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+    });
+  }
+  return pino.destination({ dest: 1, sync: false });
+}
+
+function installed(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
