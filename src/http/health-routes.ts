@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { AppError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Store } from '../store/index.js';
+import { methodNotAllowed } from './middleware/errors.js';
 
 export interface Lifecycle {
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
@@ -10,20 +11,27 @@ export interface Lifecycle {
 
 export function healthRoutes(store: Store, keys: KeyRing, lifecycle: Lifecycle): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
-    res.set('Cache-Control', 'no-store');
-    if (lifecycle.draining) throw unavailable('shutting down');
-    try {
-      await store.ping();
-    } catch {
-      throw unavailable('database unreachable');
-    }
-    if (!keys.hasSigningKey()) throw unavailable('no active signing key');
-    res.json({ status: 'ready' });
-  });
+  // RFC 9110 §15.5.6: a known path with a wrong method is 405 with Allow, not 404.
+  router
+    .route('/healthz')
+    .get((_req, res) => {
+      res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+    })
+    .all(methodNotAllowed('GET', 'HEAD'));
+  router
+    .route('/readyz')
+    .get(async (_req, res) => {
+      res.set('Cache-Control', 'no-store');
+      if (lifecycle.draining) throw unavailable('shutting down');
+      try {
+        await store.ping();
+      } catch {
+        throw unavailable('database unreachable');
+      }
+      if (!keys.hasSigningKey()) throw unavailable('no active signing key');
+      res.json({ status: 'ready' });
+    })
+    .all(methodNotAllowed('GET', 'HEAD'));
   return router;
 }
 

@@ -39,6 +39,9 @@ describe('unknown routes and methods', () => {
       ['delete', '/auth/logout-all', 'POST'],
       ['post', '/auth/me', 'GET, HEAD'],
       ['patch', '/.well-known/oauth-authorization-server', 'GET, HEAD'],
+      ['delete', '/.well-known/jwks.json', 'GET, HEAD'],
+      ['post', '/healthz', 'GET, HEAD'],
+      ['put', '/readyz', 'GET, HEAD'],
     ];
     for (const [method, path, allow] of cases) {
       const res = await h.http[method](path);
