@@ -81,17 +81,31 @@ export class Metrics {
   readonly middleware: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('close', () => {
-      const labels = {
-        method: METHODS.has(req.method) ? req.method : 'other',
-        route: routeTemplate(req),
-        // A client that went away before the answer was sent has no status.
-        status: res.headersSent ? String(res.statusCode) : 'aborted',
-      };
-      this.httpRequests.inc(labels);
-      this.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const method = METHODS.has(req.method) ? req.method : 'other';
+      // A client that went away before the answer was sent has no status.
+      const status = res.headersSent ? String(res.statusCode) : 'aborted';
+      const series = this.#requestSeries(method, routeTemplate(req), status);
+      series.count.inc();
+      series.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
+
+  // The labelled children, resolved once per (method, route, status): prom-client would
+  // otherwise validate and hash the label set on every request.
+  readonly #series = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'method' | 'route' | 'status'> }>();
+  #requestSeries(method: string, route: string, status: string) {
+    const key = `${method} ${route} ${status}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      series = {
+        count: this.httpRequests.labels(method, route, status),
+        duration: this.httpDuration.labels(method, route, status),
+      };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
 
   readonly handler: RequestHandler = async (_req, res) => {
     res.set('Content-Type', this.registry.contentType).send(await this.registry.metrics());
