@@ -2,9 +2,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
-import { openPGlite } from './pglite.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -57,6 +55,8 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
       },
     };
   }
+  // Loaded only when used: importing PGlite alone costs ~40 MB of memory a PostgreSQL deployment never needs.
+  const [{ openPGlite }, { PrismaPGlite }] = await Promise.all([import('./pglite.js'), import('pglite-prisma-adapter')]);
   const pglite = await openPGlite(location.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
