@@ -210,6 +210,15 @@ function checkCombinations(e: ParsedEnv, env: Env) {
   if (e.KEY_PREPUBLISH >= e.KEY_ROTATION_INTERVAL) {
     problems.push(`KEY_PREPUBLISH: must be shorter than KEY_ROTATION_INTERVAL (${e.KEY_ROTATION_INTERVAL}s)`);
   }
+  // RFC 6265bis §4.1.3: browsers silently drop a __Secure- cookie without Secure and a
+  // __Host- cookie whose Path is not "/" (ours is /auth), so refuse both names up front.
+  const cookieName = e.REFRESH_COOKIE_NAME ?? '';
+  if (/^__host-/i.test(cookieName)) {
+    problems.push('REFRESH_COOKIE_NAME: the __Host- prefix needs Path=/, but the refresh cookie is scoped to /auth');
+  }
+  if (/^__secure-/i.test(cookieName) && !e.COOKIE_SECURE) {
+    problems.push('REFRESH_COOKIE_NAME: a __Secure- name needs COOKIE_SECURE=true');
+  }
   if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) {
     problems.push(`REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL (${e.REFRESH_TOKEN_TTL}s)`);
   }

@@ -24,10 +24,11 @@ export function wellKnownRoutes(config: Config, keys: KeyRing): Router {
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,
     // RFC 8414 §2 requires response_types_supported; Latchkey has no authorization endpoint.
+    // Nor an OAuth token endpoint: refresh is cookie-based JSON, which a generic OAuth client
+    // posting form-encoded grant_type=refresh_token would misuse, so none is advertised and
+    // Latchkey's own endpoints are listed as latchkey_* members (§2 allows additional ones).
     response_types_supported: [],
-    grant_types_supported: ['refresh_token'],
-    token_endpoint: `${config.issuer}/auth/refresh`,
-    token_endpoint_auth_methods_supported: ['none'],
+    grant_types_supported: [],
     access_token_signing_alg_values_supported: [...SIGNING_ALGS],
     latchkey_registration_endpoint: config.allowRegistration ? `${config.issuer}/auth/register` : undefined,
     latchkey_login_endpoint: `${config.issuer}/auth/login`,

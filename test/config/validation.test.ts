@@ -147,6 +147,14 @@ describe('configuration validation', () => {
     refuses({ [variable]: value }, variable);
   });
 
+  it('refuses refresh cookie names that browsers would silently drop (RFC 6265bis cookie prefixes)', () => {
+    refuses({ REFRESH_COOKIE_NAME: '__Host-rt' }, 'REFRESH_COOKIE_NAME');
+    refuses({ REFRESH_COOKIE_NAME: '__Secure-rt', COOKIE_SECURE: 'false' }, 'REFRESH_COOKIE_NAME');
+    expect(loadConfig({ ...BASE, REFRESH_COOKIE_NAME: '__Secure-rt', COOKIE_SECURE: 'true' }).refreshCookieName).toBe(
+      '__Secure-rt',
+    );
+  });
+
   it('names every bad variable at once, schema and cross-variable problems together', () => {
     const problems = problemsOf({
       PORT: 'eighty',

@@ -85,7 +85,9 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(metadata.jwks_uri).toBe('https://auth.example.com/.well-known/jwks.json');
     expect(metadata.response_types_supported).toEqual([]); // required by RFC 8414 §2
     expect(metadata.access_token_signing_alg_values_supported).toEqual([...SIGNING_ALGS]);
-    expect(metadata.token_endpoint).toBe('https://auth.example.com/auth/refresh');
+    // No OAuth token endpoint: /auth/refresh is cookie-based, not form-encoded RFC 6749 §6.
+    expect(metadata).not.toHaveProperty('token_endpoint');
+    expect(metadata.latchkey_refresh_endpoint).toBe('https://auth.example.com/auth/refresh');
     expect(metadata.latchkey_login_endpoint).toBe('https://auth.example.com/auth/login');
     expect(metadata.latchkey_userinfo_endpoint).toBe('https://auth.example.com/auth/me');
     // Registration is off here, so it is not advertised.
