@@ -9,7 +9,10 @@ export interface Lifecycle {
   draining: boolean;
 }
 
-export function healthRoutes(store: Store, keys: KeyRing, lifecycle: Lifecycle): Router {
+/** A probe must answer: a database that does not reply within this is as good as down. */
+export const READY_DB_TIMEOUT_MS = 2000;
+
+export function healthRoutes(store: Store, keys: KeyRing, lifecycle: Lifecycle, dbTimeoutMs = READY_DB_TIMEOUT_MS): Router {
   const router = Router();
   // RFC 9110 §15.5.6: a known path with a wrong method is 405 with Allow, not 404.
   router
@@ -23,10 +26,16 @@ export function healthRoutes(store: Store, keys: KeyRing, lifecycle: Lifecycle):
     .get(async (_req, res) => {
       res.set('Cache-Control', 'no-store');
       if (lifecycle.draining) throw unavailable('shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), dbTimeoutMs);
+      });
       try {
-        await store.ping();
+        await Promise.race([store.ping(), timedOut]);
       } catch {
         throw unavailable('database unreachable');
+      } finally {
+        clearTimeout(timer);
       }
       if (!keys.hasSigningKey()) throw unavailable('no active signing key');
       res.json({ status: 'ready' });

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import express from 'express';
+import supertest from 'supertest';
+import { healthRoutes } from '../../src/http/health-routes.js';
+import { errorHandler } from '../../src/http/middleware/errors.js';
 import { freshDatabase } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { buildInstance } from './helpers.js';
@@ -60,5 +64,13 @@ describe('GET /readyz', () => {
     await database.drop(); // closes the connections (and drops the PostgreSQL database)
     expectUnavailable(await instance.http.get('/readyz'));
     await instance.http.get('/healthz').expect(200);
+  });
+
+  it('answers 503 when the database hangs instead of hanging the probe', async () => {
+    const hung = { ...h.services.store, ping: () => new Promise<void>(() => {}) };
+    const app = express()
+      .use(healthRoutes(hung, h.services.keys, { draining: false }, 50))
+      .use(errorHandler);
+    expectUnavailable(await supertest(app).get('/readyz'));
   });
 });
