@@ -126,7 +126,7 @@ describe('request ids: every log line a request writes carries its id', () => {
     await run();
     return h.logs.records().slice(from);
   }
-  const idOf = (line: Record<string, unknown>) => line.requestId ?? line.reqId;
+  const idOf = (line: Record<string, unknown>) => line.requestId;
 
   it('takes X-Request-Id from the caller and puts it on the request line and every security event line', async () => {
     const user = await register(h.http);
@@ -182,7 +182,7 @@ describe('request ids: every log line a request writes carries its id', () => {
         expect(res.text).not.toContain('secret-connection-detail');
       });
       const errorLine = lines.find((l) => l.msg === 'unhandled error');
-      expect(errorLine).toMatchObject({ level: 50, reqId: id });
+      expect(errorLine).toMatchObject({ level: 50, requestId: id });
       for (const line of lines) expect(idOf(line)).toBe(id);
     } finally {
       users.findByEmail = original;

@@ -31,5 +31,7 @@ export function requestLog(logger: Logger) {
     },
     wrapSerializers: false,
     quietReqLogger: true,
+    // The same field name as on security-event lines: one key to search a request by.
+    customAttributeKeys: { reqId: 'requestId' },
   });
 }
