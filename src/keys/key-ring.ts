@@ -187,7 +187,7 @@ export class KeyRing {
     let signing = this.#snapshot.signing;
     if (!active) signing = undefined;
     else if (signing?.kid !== active.kid) {
-      const privateJwk = JSON.parse(this.sealer.open('signing-key', active.sealedPrivateJwk, active.kid)) as JWK;
+      const privateJwk = JSON.parse(this.#openPrivate(active)) as JWK;
       signing = { kid: active.kid, alg: active.alg as SigningAlg, key: (await importJWK(privateJwk, active.alg)) as CryptoKey };
     }
     for (const kid of this.#imported.keys()) if (!verifiers.has(kid)) this.#imported.delete(kid);
@@ -215,6 +215,18 @@ export class KeyRing {
 
   jwks(): JwksDocument {
     return this.#snapshot.jwks;
+  }
+
+  #openPrivate(key: SigningKeyRecord): string {
+    try {
+      return this.sealer.open('signing-key', key.sealedPrivateJwk, key.kid);
+    } catch {
+      // AES-GCM only says "unable to authenticate": name the likely cause for the operator.
+      throw new Error(
+        `KEY_ENCRYPTION_KEY: cannot decrypt signing key ${key.kid}; it was encrypted with another KEY_ENCRYPTION_KEY ` +
+          '(every instance on one database must share it)',
+      );
+    }
   }
 
   async #importPublic(k: SigningKeyRecord): Promise<CryptoKey> {
