@@ -1,4 +1,5 @@
 import type { SecurityEvent } from '../store/security-events.js';
+import type { RevokeReason } from '../store/sessions.js';
 import type { RequestContext, SessionDeps } from './deps.js';
 import { hashRefreshToken, looksLikeRefreshToken } from './refresh-token.js';
 
@@ -18,19 +19,27 @@ export async function logout(deps: SessionDeps, presented: unknown, ctx: Request
 }
 
 /** Ends every session of the user (all devices). */
-export async function logoutAll(
-  deps: SessionDeps,
-  auth: { userId: string; sessionId: string },
-  ctx: RequestContext,
-): Promise<number> {
-  const event: SecurityEvent = {
+export function logoutAll(deps: SessionDeps, auth: { userId: string; sessionId: string }, ctx: RequestContext): Promise<number> {
+  return revokeAllSessions(deps, auth.userId, 'logout_all', {
     type: 'logout_all',
     userId: auth.userId,
     sessionId: auth.sessionId,
     ip: ctx.ip,
     requestId: ctx.requestId,
-  };
-  const count = await deps.store.sessions.revokeAllForUser(auth.userId, 'logout_all', deps.clock.now(), event);
-  deps.audit.logged({ ...event, details: { revoked: count } });
-  return count;
+  });
+}
+
+/**
+ * Revokes every live session of a user and records `event` with the revocation (one
+ * transaction); the log line also carries how many sessions ended. Returns that count.
+ */
+export async function revokeAllSessions(
+  deps: Pick<SessionDeps, 'store' | 'audit' | 'clock'>,
+  userId: string,
+  reason: RevokeReason,
+  event: SecurityEvent,
+): Promise<number> {
+  const revoked = await deps.store.sessions.revokeAllForUser(userId, reason, deps.clock.now(), event);
+  deps.audit.logged({ ...event, details: { revoked } });
+  return revoked;
 }

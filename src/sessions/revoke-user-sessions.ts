@@ -1,6 +1,7 @@
 import { notFound } from '../errors.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { RequestContext, SessionDeps } from './deps.js';
+import { revokeAllSessions } from './logout.js';
 
 /** Admin: ends every live session of a user at once (their access tokens fail /auth/me next). */
 export async function revokeUserSessions(
@@ -11,7 +12,5 @@ export async function revokeUserSessions(
   const user = await deps.store.users.findById(userId);
   if (!user) throw notFound(`no user with id ${userId}`);
   const event: SecurityEvent = { type: 'admin_sessions_revoked', userId, ip: ctx.ip, requestId: ctx.requestId };
-  const revoked = await deps.store.sessions.revokeAllForUser(userId, 'admin', deps.clock.now(), event);
-  deps.audit.logged({ ...event, details: { revoked } });
-  return revoked;
+  return revokeAllSessions(deps, userId, 'admin', event);
 }
