@@ -138,7 +138,12 @@ export class KeyRing {
    */
   async revoke(kid: string, actor: Actor = NO_ACTOR): Promise<{ kid: string; state: 'revoked' }> {
     const now = this.clock.now();
-    const spare = await generateSigningKey(this.config.signingAlg);
+    // A spare is only needed when the signing key goes and no pre-published key can take over;
+    // generated outside the lock (RSA is slow) and only then, as in tick().
+    const live = await this.store.listLive();
+    const needsSpare =
+      live.find((k) => k.kid === kid)?.state === 'active' && !live.some((k) => k.state === 'pending' && k.kid !== kid);
+    const spare = needsSpare ? await generateSigningKey(this.config.signingAlg) : undefined;
     const events = await this.store.applyChanges((keys) => {
       const target = keys.find((k) => k.kid === kid);
       if (!target) throw notFound(`no signing key with kid ${kid}`);
@@ -148,7 +153,7 @@ export class KeyRing {
       const rest = keys.filter((k) => k.kid !== kid);
       if (target.state === 'active') {
         const plan = planKeySchedule(rest, now, this.config);
-        const next = withCreatedKey(plan, this.#record(spare, plan, now));
+        const next = withCreatedKey(plan, spare && this.#record(spare, plan, now));
         changes.push(...next.changes);
         events.push(...next.result);
       }
@@ -158,6 +163,8 @@ export class KeyRing {
     }, now);
     events.forEach((e) => this.audit.logged(e));
     await this.reload();
+    // The pending key we counted on vanished meanwhile (another instance): make one now.
+    if (!this.hasSigningKey()) await this.tick();
     return { kid, state: 'revoked' };
   }
 
