@@ -36,7 +36,8 @@ export class ClockedRateLimiter extends StoreAbstract {
   protected async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterRow> {
     const now = this.clock.now();
     const expire = msDuration > 0 ? new Date(now.getTime() + msDuration) : null;
-    if (++this.#writes % SWEEP_EVERY === 0) await this.backend.deleteExpired(now);
+    // Housekeeping must not make this request wait or fail: the next sweep retries.
+    if (++this.#writes % SWEEP_EVERY === 0) void this.backend.deleteExpired(now).catch(() => undefined);
     return this.backend.add(rlKey, points, expire, now, forceExpire);
   }
 
