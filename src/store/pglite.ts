@@ -21,10 +21,12 @@ export async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
   const fresh = (await readdir(dataDir)).length === 0;
   const template = fresh ? await readTemplate() : undefined;
   if (template) {
+    const fromTemplate = new PGlite(dataDir, { startParams: START_PARAMS, loadDataDir: new Blob([new Uint8Array(template)]) });
     try {
-      return await ready(new PGlite(dataDir, { startParams: START_PARAMS, loadDataDir: new Blob([new Uint8Array(template)]) }));
+      return await ready(fromTemplate);
     } catch {
       // A damaged template: forget it and fall back to initdb on an empty directory.
+      if (!fromTemplate.closed) await fromTemplate.close().catch(() => undefined);
       await rm(await templatePath(), { force: true });
       await emptyDirectory(dataDir);
     }
