@@ -5,9 +5,10 @@ import type { Clock } from './clock.js';
 export type LoginOutcome = 'success' | 'failure' | 'locked';
 export type RefreshOutcome = 'rotated' | 'grace' | 'reuse_detected' | 'expired' | 'invalid';
 
-/** What the key-age gauge reads: the key ring's public listing (no key material). */
+/** What the key-age gauge reads: the key this instance signs with, from memory (no key material). */
 export interface KeyListing {
-  list(): Promise<{ kid: string; alg: string; state: string; activatesAt: Date }[]>;
+  hasSigningKey(): boolean;
+  signingKey(): { kid: string; alg: string; activatesAt: Date };
 }
 
 /** Connection pool counters of node-postgres (`pg.Pool`'s totalCount, idleCount, waitingCount). */
@@ -117,11 +118,12 @@ export class Metrics {
       help: 'Seconds since the active signing key started signing',
       labelNames: ['kid', 'alg'] as const,
       registers: [this.registry],
-      async collect() {
+      collect() {
         this.reset();
-        // One small query per scrape; a failing database leaves the gauge empty, /readyz tells why.
-        const active = (await keys.list().catch(() => [])).find((k) => k.state === 'active');
-        if (active) this.set({ kid: active.kid, alg: active.alg }, (clock.now().getTime() - active.activatesAt.getTime()) / 1000);
+        // The key ring's snapshot: no database query per scrape.
+        if (!keys.hasSigningKey()) return;
+        const active = keys.signingKey();
+        this.set({ kid: active.kid, alg: active.alg }, (clock.now().getTime() - active.activatesAt.getTime()) / 1000);
       },
     });
     if (!databasePool) return;

@@ -15,6 +15,8 @@ export interface SigningKey {
   kid: string;
   alg: SigningAlg;
   key: CryptoKey;
+  /** When this key started signing. */
+  activatesAt: Date;
 }
 
 export interface JwksDocument {
@@ -195,7 +197,12 @@ export class KeyRing {
     if (!active) signing = undefined;
     else if (signing?.kid !== active.kid) {
       const privateJwk = JSON.parse(this.#openPrivate(active)) as JWK;
-      signing = { kid: active.kid, alg: active.alg as SigningAlg, key: (await importJWK(privateJwk, active.alg)) as CryptoKey };
+      signing = {
+        kid: active.kid,
+        alg: active.alg as SigningAlg,
+        key: (await importJWK(privateJwk, active.alg)) as CryptoKey,
+        activatesAt: active.activatesAt,
+      };
     }
     for (const kid of this.#imported.keys()) if (!verifiers.has(kid)) this.#imported.delete(kid);
     this.#snapshot = { signing, verifiers, jwks: jwksDocument(keys) };
