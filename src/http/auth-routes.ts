@@ -1,6 +1,5 @@
 import { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config.js';
-import { notFound } from '../errors.js';
 import type { LoginAttemptGuard } from '../limits/login-attempts.js';
 import { authenticate } from '../sessions/authenticate.js';
 import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
@@ -31,7 +30,7 @@ const passError: ErrorRequestHandler = (error, _req, _res, next) => next(error);
 
 /** Thin routes: parse, call the domain, shape the response. The rules live in sessions/. */
 export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> = {}): Router {
-  const { config, store } = deps;
+  const { config } = deps;
   const router = Router();
   const csrf = sameOriginOnly(config.allowedOrigins);
 
@@ -88,7 +87,7 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
   router
     .route('/logout-all')
     .post(jsonBody({ required: false }), async (req, res) => {
-      const claims = await authenticate(deps, bearerToken(req));
+      const { claims } = await authenticate(deps, bearerToken(req));
       await logoutAll(deps, { userId: claims.sub, sessionId: claims.sid }, requestContext(req));
       clearRefreshCookie(res, config);
       res.status(204).end();
@@ -98,9 +97,7 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
   router
     .route('/me')
     .get(async (req, res) => {
-      const claims = await authenticate(deps, bearerToken(req));
-      const user = await store.users.findById(claims.sub);
-      if (!user) throw notFound('user no longer exists');
+      const { user } = await authenticate(deps, bearerToken(req));
       res.json({ id: user.id, email: user.email, createdAt: user.createdAt.toISOString() });
     })
     .all(methodNotAllowed('GET', 'HEAD'));

@@ -25,22 +25,33 @@ export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, 
   const hash = hashRefreshToken(presented);
   const now = clock.now();
 
-  let found = await store.sessions.findPresentedToken(hash);
+  // The happy path is one statement: look-up and conditional rotation together.
+  const next = newRefreshToken();
+  const { found: presentedToken, rotated } = await store.sessions.presentAndRotate({
+    tokenHash: hash,
+    now,
+    idleCutoff: addSeconds(now, -deps.config.refreshIdleTtl),
+    next: next.record,
+    successorSealed: sealSuccessor(deps, next.token, hash),
+  });
+  let found = presentedToken;
   if (!found) {
     deps.metrics.refreshes.inc({ outcome: 'invalid' });
     throw invalidGrant('refresh token is not recognised');
   }
+  if (rotated) {
+    deps.metrics.refreshes.inc({ outcome: 'rotated' });
+    return issue(deps, found.session, next.token, now);
+  }
   await rejectDeadSession(deps, found, now, ctx);
 
   if (found.usedAt === null) {
-    const rotated = await tryRotate(deps, found, now);
-    if (rotated) return rotated;
     // Lost the race to a concurrent refresh with the same token: judge it as a used token.
     found = (await store.sessions.findPresentedToken(hash)) ?? found;
     await rejectDeadSession(deps, found, now, ctx);
   }
 
-  const successor = openGraceSuccessor(deps, found, now);
+  const successor = openGraceSuccessor(deps, found, hash, now);
   if (successor) {
     deps.metrics.refreshes.inc({ outcome: 'grace' });
     return issue(deps, found.session, successor, now);
@@ -50,15 +61,13 @@ export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, 
   throw invalidGrant('refresh token was already used; the session has been revoked');
 }
 
-async function tryRotate(deps: SessionDeps, token: PresentedToken, now: Date): Promise<IssuedTokens | undefined> {
-  const { store, sealer, config } = deps;
-  const next = newRefreshToken();
-  // Kept sealed only while a second tab may still present the old token (REFRESH_REUSE_INTERVAL).
-  const successorSealed = config.refreshReuseInterval > 0 ? sealer.seal('refresh-successor', next.token, token.id) : null;
-  const won = await store.sessions.rotate({ tokenId: token.id, now, next: next.record, successorSealed });
-  if (!won) return undefined;
-  deps.metrics.refreshes.inc({ outcome: 'rotated' });
-  return issue(deps, token.session, next.token, now);
+/**
+ * The successor is kept sealed only while a second tab may still present the old token
+ * (REFRESH_REUSE_INTERVAL), bound to the old token's hash: the row that holds it.
+ */
+function sealSuccessor(deps: SessionDeps, successor: string, presentedHash: string): string | null {
+  if (deps.config.refreshReuseInterval <= 0) return null;
+  return deps.sealer.seal('refresh-successor', successor, presentedHash);
 }
 
 /**
@@ -66,13 +75,13 @@ async function tryRotate(deps: SessionDeps, token: PresentedToken, now: Date): P
  * tab, a retry) gets the successor the first request got, so the family stays a single line.
  * Only while that successor is itself unused: past that point the old token is plain reuse.
  */
-function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, now: Date): string | undefined {
+function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, tokenHash: string, now: Date): string | undefined {
   const { config, sealer } = deps;
   const window = config.refreshReuseInterval;
   if (window <= 0 || !token.usedAt || !token.successorSealed || token.successorUsedAt) return undefined;
   if (now.getTime() - token.usedAt.getTime() >= window * 1000) return undefined;
   try {
-    return sealer.open('refresh-successor', token.successorSealed, token.id);
+    return sealer.open('refresh-successor', token.successorSealed, tokenHash);
   } catch {
     return undefined; // sealed under a different KEY_ENCRYPTION_KEY: treat as no grace
   }

@@ -3,12 +3,15 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { type SqlRunner, pgliteRunner, postgresRunner } from './sql.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
+  /** Prepared statements for the hot path, on the same connections (src/store/sql.ts). */
+  readonly sql: SqlRunner;
   /** The driver adapter factory, also used by the schema engine for migrations. */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** PostgreSQL: the client's connection pool counters (for metrics); PGlite has no pool. */
@@ -47,6 +50,7 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
     return {
       kind: 'postgres',
       prisma,
+      sql: postgresRunner(pool),
       adapterFactory: new PrismaPg(poolConfig),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       async close() {
@@ -63,6 +67,7 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
   return {
     kind: 'pglite',
     prisma,
+    sql: pgliteRunner(pglite),
     adapterFactory,
     async close() {
       await prisma.$disconnect();

@@ -23,7 +23,7 @@ export function createStore(db: Database): Store {
   return {
     kind: db.kind,
     users: new UserStore(db.prisma),
-    sessions: new SessionStore(db.prisma),
+    sessions: new SessionStore(db.prisma, db.sql),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),
     rateLimits: new RateLimitStore(db.prisma),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
+import type { SqlRunner, Statement } from './sql.js';
 
 export interface SessionRecord {
   id: string;
@@ -21,6 +22,10 @@ export interface PresentedToken {
   successorSealed: string | null;
   successorUsedAt: Date | null;
   session: SessionRecord;
+}
+
+export interface SessionWithUser extends SessionRecord {
+  user: { id: string; email: string; createdAt: Date };
 }
 
 export interface NewRefreshToken {
@@ -47,7 +52,10 @@ interface PresentedRow {
 }
 
 export class SessionStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlRunner,
+  ) {}
 
   /**
    * One login: the session and its first refresh token, written together in one statement
@@ -78,66 +86,50 @@ export class SessionStore {
     return rows[0]!;
   }
 
-  findSession(id: string): Promise<SessionRecord | null> {
-    return this.prisma.session.findUnique({ where: { id } });
+  /** Every authenticated request asks this: is the access token's session still live, and whose is it? */
+  async findSession(id: string): Promise<SessionWithUser | null> {
+    const rows = await this.sql.query<SessionRecord & { email: string; userCreatedAt: Date }>(FIND_SESSION, [id]);
+    const row = rows[0];
+    if (!row) return null;
+    const { email, userCreatedAt, ...session } = row;
+    return { ...session, user: { id: session.userId, email, createdAt: userCreatedAt } };
   }
 
   /** One round trip: the token, its session and whether its successor was already used. */
   async findPresentedToken(tokenHash: string): Promise<PresentedToken | null> {
-    const rows = await this.prisma.$queryRaw<PresentedRow[]>`
-      SELECT t.id, t.created_at, t.used_at, t.successor_id, t.successor_sealed, n.used_at AS successor_used_at,
-             s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
-             s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at, s.revoked_reason AS s_revoked_reason
-        FROM refresh_tokens t
-        JOIN sessions s ON s.id = t.session_id
-        LEFT JOIN refresh_tokens n ON n.id = t.successor_id
-       WHERE t.token_hash = ${tokenHash}`;
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: row.id,
-      createdAt: row.created_at,
-      usedAt: row.used_at,
-      successorId: row.successor_id,
-      successorSealed: row.successor_sealed,
-      successorUsedAt: row.successor_used_at,
-      session: {
-        id: row.s_id,
-        userId: row.s_user_id,
-        createdAt: row.s_created_at,
-        expiresAt: row.s_expires_at,
-        lastUsedAt: row.s_last_used_at,
-        revokedAt: row.s_revoked_at,
-        revokedReason: row.s_revoked_reason,
-      },
-    };
+    const rows = await this.sql.query<PresentedRow>(FIND_PRESENTED, [tokenHash]);
+    return rows[0] ? presentedToken(rows[0]) : null;
   }
 
   /**
-   * Rotation as one conditional write: marks the token used only if nobody did before
-   * (`used_at IS NULL`), inserts its successor and touches the session, in a single
-   * statement (atomic, one round trip). Of concurrent callers exactly one gets `true`;
-   * row locking makes the others wait and then match nothing.
+   * The refresh happy path in one statement (one round trip, one commit): finds the presented
+   * token with its session and, only if the token is unused and its session live and within
+   * both expiries, marks it used, inserts its successor and touches the session.
+   *
+   * Exactly one of concurrent callers presenting the same token rotates: the UPDATE re-checks
+   * `used_at IS NULL` on the latest row version after waiting for the row lock (PostgreSQL's
+   * READ COMMITTED re-evaluation), so the others match nothing. `found` is the token as it was
+   * before this statement; `rotated` says whether this caller won.
    */
-  async rotate(input: { tokenId: string; now: Date; next: NewRefreshToken; successorSealed: string | null }): Promise<boolean> {
-    const { tokenId, now, next, successorSealed } = input;
-    const rows = await this.prisma.$queryRaw<{ rotated: number }[]>`
-      WITH parent AS (
-        UPDATE refresh_tokens t
-           SET used_at = ${now}, successor_id = ${next.id}::uuid, successor_sealed = ${successorSealed}
-         WHERE t.id = ${tokenId}::uuid AND t.used_at IS NULL
-           AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = t.session_id AND s.revoked_at IS NULL)
-        RETURNING t.session_id
-      ), child AS (
-        INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
-        SELECT ${next.id}::uuid, session_id, ${next.hash}, ${now} FROM parent
-        RETURNING id
-      ), touched AS (
-        UPDATE sessions SET last_used_at = ${now} WHERE id IN (SELECT session_id FROM parent)
-        RETURNING id
-      )
-      SELECT (SELECT count(*) FROM child)::int AS rotated, (SELECT count(*) FROM touched)::int AS touched`;
-    return rows[0]?.rotated === 1;
+  async presentAndRotate(input: {
+    tokenHash: string;
+    now: Date;
+    /** Sessions last used at or before this instant are idle-expired (now − REFRESH_IDLE_TTL). */
+    idleCutoff: Date;
+    next: NewRefreshToken;
+    successorSealed: string | null;
+  }): Promise<{ found: PresentedToken | null; rotated: boolean }> {
+    const { tokenHash, now, idleCutoff, next, successorSealed } = input;
+    const rows = await this.sql.query<PresentedRow & { rotated: number }>(PRESENT_AND_ROTATE, [
+      tokenHash,
+      now,
+      idleCutoff,
+      next.id,
+      next.hash,
+      successorSealed,
+    ]);
+    const row = rows[0];
+    return { found: row ? presentedToken(row) : null, rotated: row?.rotated === 1 };
   }
 
   /** The newest token of a session (the one that would be live): for security events. */
@@ -195,4 +187,70 @@ export class SessionStore {
     ]);
     return { sealedCleared: sealed.count, sessionsDeleted: sessions.count };
   }
+}
+
+// The hot path's statements (prepared once per connection, src/store/sql.ts).
+
+const FIND_SESSION: Statement = {
+  name: 'latchkey_find_session',
+  text: `
+    SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
+           s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
+           u.email, u.created_at AS "userCreatedAt"
+      FROM sessions s
+      JOIN users u ON u.id = s.user_id
+     WHERE s.id = $1::uuid`,
+};
+
+const PRESENTED_TOKEN = `
+    SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
+           n.used_at AS successor_used_at, s.id::text AS s_id, s.user_id::text AS s_user_id, s.created_at AS s_created_at,
+           s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at,
+           s.revoked_reason AS s_revoked_reason
+      FROM refresh_tokens t
+      JOIN sessions s ON s.id = t.session_id
+      LEFT JOIN refresh_tokens n ON n.id = t.successor_id
+     WHERE t.token_hash = $1`;
+
+const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
+
+/** $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor. */
+const PRESENT_AND_ROTATE: Statement = {
+  name: 'latchkey_present_and_rotate',
+  text: `
+    WITH found AS (${PRESENTED_TOKEN}), parent AS (
+      UPDATE refresh_tokens t
+         SET used_at = $2, successor_id = $4::uuid, successor_sealed = $6
+       WHERE t.token_hash = $1 AND t.used_at IS NULL
+         AND EXISTS (SELECT 1 FROM sessions s
+                      WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
+      RETURNING t.session_id
+    ), child AS (
+      INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
+      SELECT $4::uuid, session_id, $5, $2 FROM parent
+      RETURNING id
+    ), touched AS (
+      UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM parent)
+    )
+    SELECT found.*, (SELECT count(*) FROM child)::int AS rotated FROM found`,
+};
+
+function presentedToken(row: PresentedRow): PresentedToken {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    usedAt: row.used_at,
+    successorId: row.successor_id,
+    successorSealed: row.successor_sealed,
+    successorUsedAt: row.successor_used_at,
+    session: {
+      id: row.s_id,
+      userId: row.s_user_id,
+      createdAt: row.s_created_at,
+      expiresAt: row.s_expires_at,
+      lastUsedAt: row.s_last_used_at,
+      revokedAt: row.s_revoked_at,
+      revokedReason: row.s_revoked_reason,
+    },
+  };
 }

@@ -104,14 +104,14 @@ describe('request bodies', () => {
 describe('unexpected failures', () => {
   it('answers 500 server_error with no detail, logs it with the request id', async () => {
     const user = await registerAndLogin(h);
-    const users = h.services.store.users;
-    const original = users.findById.bind(users);
-    users.findById = () => Promise.reject(new Error('connection reset by a very specific peer'));
+    const sessions = h.services.store.sessions;
+    const original = sessions.findSession.bind(sessions);
+    sessions.findSession = () => Promise.reject(new Error('connection reset by a very specific peer'));
     let res: Response;
     try {
       res = await h.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`).set('X-Request-Id', 'boom-1');
     } finally {
-      users.findById = original;
+      sessions.findSession = original;
     }
     expectContractError(res, 500, 'server_error');
     expect(res.text).not.toContain('very specific peer');

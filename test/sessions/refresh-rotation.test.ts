@@ -70,7 +70,7 @@ describe('refresh rotation (strict: REFRESH_REUSE_INTERVAL=0)', () => {
 
   it('fires 20 parallel refreshes with one token: exactly one succeeds and the family ends revoked', async () => {
     const user = await registerAndLogin(h);
-    const release = lookupBarrier(h, 20); // all 20 have read the unused token before any writes
+    const release = lookupBarrier(h, 20); // all 20 reach the database together
     const results = await parallelRefreshes(h, user.refreshToken, 20).finally(release);
     const ok = results.filter((r) => r.status === 200);
     expect(ok.length).toBe(1);

@@ -88,27 +88,27 @@ export async function parallelRefreshes(h: Pick<Harness, 'apps' | 'config'>, tok
 }
 
 /**
- * Holds the first `count` token look-ups until all of them have read the token, so that the
- * requests then race each other into the rotation write (the worst interleaving, every time).
- * Patches the injected store instance only; production code has no hook for this.
+ * Holds the first `count` refresh statements until all of them have arrived, then lets them
+ * into the database together, so that they race each other for the rotation (the worst
+ * interleaving, every time). Patches the injected store instance only; production code has no
+ * hook for this.
  */
 export function lookupBarrier(h: Pick<Harness, 'services'>, count: number): () => void {
   const sessions = h.services.store.sessions;
-  const original = sessions.findPresentedToken.bind(sessions);
+  const original = sessions.presentAndRotate.bind(sessions);
   let waiting: (() => void)[] = [];
   let arrived = 0;
-  sessions.findPresentedToken = async (hash: string) => {
-    const found = await original(hash);
+  sessions.presentAndRotate = async (input) => {
     if (++arrived <= count) {
       await new Promise<void>((resolve) => {
         waiting.push(resolve);
         if (waiting.length === count) waiting.forEach((release) => release());
       });
     }
-    return found;
+    return original(input);
   };
   return () => {
-    sessions.findPresentedToken = original;
+    sessions.presentAndRotate = original;
     waiting.forEach((release) => release());
     waiting = [];
   };
