@@ -1,14 +1,14 @@
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { adminRoutes } from './http/admin-routes.js';
 import { authRoutes } from './http/auth-routes.js';
 import { adminAuth } from './http/middleware/admin-auth.js';
 import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
-import { wellKnownRoutes } from './http/well-known-routes.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
+import { wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps extends Services {
@@ -27,32 +27,31 @@ export function createApp(deps: AppDeps): Apps {
   return { public: publicApp(deps), admin: adminApp(deps) };
 }
 
-function baseApp(deps: AppDeps): Express {
+function express5(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
   app.set('query parser', 'simple');
+  return app;
+}
+
+/** Request log, metrics and security headers: every request but the public documents' reads. */
+function common(app: Express, deps: AppDeps): Express {
   app.use(requestLog(deps.logger));
   app.use(deps.metrics.middleware);
-  // A JSON API: helmet's defaults, with a CSP that allows nothing to load and no framing at all.
-  // HSTS only when the issuer is https (RFC 6797 §7.2: not over plain http; keeps localhost unpinned).
-  const https = new URL(deps.config.issuer).protocol === 'https:';
-  app.use(
-    helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      frameguard: { action: 'deny' },
-      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    }),
-  );
+  app.use(securityHeaders(deps.config));
   return app;
 }
 
 function publicApp(deps: AppDeps): Express {
-  const app = baseApp(deps);
+  const app = express5(deps);
+  // First: the JWKS and metadata reads, answered whole with the same headers (see there).
+  app.use(wellKnownDocuments(deps));
+  common(app, deps);
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
   // Public documents: any origin may read them (browser-side verifiers), without credentials.
-  app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes(deps.config, deps.keys));
+  app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes());
   app.use(
     '/auth',
     // Browsers on ALLOWED_ORIGINS only, with credentials (the refresh cookie).
@@ -73,7 +72,7 @@ function publicApp(deps: AppDeps): Express {
 }
 
 function adminApp(deps: AppDeps): Express {
-  const app = baseApp(deps);
+  const app = common(express5(deps), deps);
   app.use(adminAuth(deps.config.adminToken));
   app.get('/metrics', deps.metrics.handler);
   app.use('/admin', adminRoutes(deps));

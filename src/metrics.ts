@@ -92,6 +92,13 @@ export class Metrics {
     next();
   };
 
+  /** One finished request, for handlers that answer synchronously without the middleware (src/http/public-documents.ts). */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const series = this.#requestSeries(method, route, String(status));
+    series.count.inc();
+    series.duration.observe(seconds);
+  }
+
   // The labelled children, resolved once per (method, route, status): prom-client would
   // otherwise validate and hash the label set on every request.
   readonly #series = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'method' | 'route' | 'status'> }>();

@@ -1,26 +1,83 @@
-import { Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type RequestHandler, Router } from 'express';
+import type { Logger } from 'pino';
 import { type Config, SIGNING_ALGS } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import type { Metrics } from '../metrics.js';
 import { methodNotAllowed } from './middleware/errors.js';
+import { requestIdFor } from './middleware/request-log.js';
+import { securityHeaderList } from './middleware/security-headers.js';
 
-/** Public, cacheable documents for resource servers: the JWKS and RFC 8414 metadata. */
-export function wellKnownRoutes(config: Config, keys: KeyRing): Router {
+// Public, cacheable documents for resource servers: the JWKS (RFC 7517 §5) and the RFC 8414
+// metadata. Every resource server fetches them, so they are the hottest requests a deployment
+// sees and the cheapest to answer: body, ETag and headers are computed ahead, and a GET or HEAD
+// is answered by `wellKnownDocuments` before the rest of the middleware stack, in one write.
+// What that stack would add is added here: helmet's headers (computed once), CORS for any
+// origin without credentials, X-Request-Id, metrics. These anonymous, cacheable reads are
+// logged at debug level, not info (like health probes elsewhere); every other method, and
+// a preflight, takes the regular stack (`wellKnownRoutes`).
+
+interface Document {
+  body: string;
+  etag?: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface WellKnownDeps {
+  config: Config;
+  keys: KeyRing;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** GET and HEAD of the two documents, first in the stack; anything else goes on. */
+export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownDeps): RequestHandler {
+  const metadata: Document = { body: metadataDocument(config) };
+  const documents = new Map<string, () => Document>([
+    ['/.well-known/jwks.json', () => keys.jwks()],
+    ['/.well-known/oauth-authorization-server', () => metadata],
+  ]);
+  const fixedHeaders = [
+    ...securityHeaderList(config),
+    'Access-Control-Allow-Origin',
+    '*',
+    // max-age ≤ KEY_PREPUBLISH (checked by config): a cached copy always holds the next key in time.
+    'Cache-Control',
+    `public, max-age=${config.jwksMaxAge}`,
+  ];
+
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const path = pathOf(req.url);
+    const document = documents.get(path)?.();
+    if (!document) return next();
+    const started = performance.now();
+    const requestId = requestIdFor(req);
+    const headers = ['X-Request-Id', requestId, ...fixedHeaders];
+    let status = 200;
+    if (document.etag) {
+      headers.push('ETag', document.etag);
+      if (ifNoneMatch(req.headers['if-none-match'], document.etag)) status = 304;
+    }
+    if (status === 200) headers.push('Content-Type', JSON_TYPE, 'Content-Length', String(Buffer.byteLength(document.body)));
+    res.writeHead(status, headers);
+    res.end(status === 200 ? document.body : undefined);
+    metrics.recordRequest(req.method, path, status, (performance.now() - started) / 1000);
+    if (logger.isLevelEnabled('debug')) logRequest(logger, req, res, requestId);
+  };
+}
+
+/** What the documents' paths answer to other methods: a CORS preflight, or 405 with Allow. */
+export function wellKnownRoutes(): Router {
   const router = Router();
-  const publicCors = (res: import('express').Response) => res.set('Access-Control-Allow-Origin', '*');
+  router.route('/jwks.json').all(methodNotAllowed('GET', 'HEAD'));
+  router.route('/oauth-authorization-server').all(methodNotAllowed('GET', 'HEAD'));
+  return router;
+}
 
-  router
-    .route('/jwks.json')
-    .get((req, res) => {
-      const { body, etag } = keys.jwks();
-      // max-age ≤ KEY_PREPUBLISH (checked by config): a cached copy always holds the next key in time.
-      res.set({ 'Cache-Control': `public, max-age=${config.jwksMaxAge}`, ETag: etag });
-      publicCors(res);
-      if (ifNoneMatch(req.get('if-none-match'), etag)) return void res.status(304).end();
-      res.type('application/json').send(body);
-    })
-    .all(methodNotAllowed('GET', 'HEAD'));
-
-  const metadata = JSON.stringify({
+function metadataDocument(config: Config): string {
+  return JSON.stringify({
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,
     // RFC 8414 §2 requires response_types_supported; Latchkey has no authorization endpoint.
@@ -39,22 +96,30 @@ export function wellKnownRoutes(config: Config, keys: KeyRing): Router {
     latchkey_access_token_typ: 'at+jwt',
     latchkey_access_token_audience: config.audience,
   });
-  router
-    .route('/oauth-authorization-server')
-    .get((_req, res) => {
-      res.set('Cache-Control', `public, max-age=${config.jwksMaxAge}`);
-      publicCors(res);
-      res.type('application/json').send(metadata);
-    })
-    .all(methodNotAllowed('GET', 'HEAD'));
-
-  return router;
 }
 
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** RFC 9110 §13.1.2: weak comparison, any listed tag or `*`. */
 function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(',').some((t) => {
     const tag = t.trim();
     return tag === '*' || tag === etag || tag === `W/${etag}`;
   });
+}
+
+/** The same line the request log writes, at debug level. */
+function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  logger.debug(
+    {
+      requestId,
+      req: { id: requestId, method: req.method, path: pathOf(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
+      res: { statusCode: res.statusCode },
+    },
+    'request completed',
+  );
 }

@@ -95,3 +95,47 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(res.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
   });
 });
+
+// The documents' reads are answered ahead of the middleware stack (src/http/well-known-routes.ts):
+// what that stack gives every other response must still be there.
+describe('the public documents answered ahead of the middleware stack', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ ISSUER: 'https://auth.example.com', LOG_LEVEL: 'debug' });
+  });
+  afterAll(() => h.close());
+
+  it('carry the same security headers as any other response, and echo X-Request-Id', async () => {
+    const other = await h.http.get('/healthz');
+    for (const path of ['/.well-known/jwks.json', '/.well-known/oauth-authorization-server']) {
+      const res = await h.http.get(path).set('X-Request-Id', 'doc-read-1');
+      expect(res.status).toBe(200);
+      expect(res.headers['x-request-id']).toBe('doc-read-1');
+      for (const name of [
+        'content-security-policy',
+        'strict-transport-security',
+        'x-content-type-options',
+        'x-frame-options',
+        'referrer-policy',
+        'cross-origin-resource-policy',
+      ]) {
+        expect(res.headers[name], `${path} ${name}`).toBe(other.headers[name]);
+      }
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+    }
+  });
+
+  it('are counted in the request metrics by route and status, 304s included', async () => {
+    const first = await h.http.get('/.well-known/jwks.json');
+    await h.http.get('/.well-known/jwks.json').set('If-None-Match', first.headers.etag!);
+    const metrics = (await h.admin.get('/metrics').set('Authorization', `Bearer ${h.config.adminToken}`)).text;
+    expect(metrics).toMatch(/latchkey_http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/latchkey_http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="304"\} [1-9]/);
+  });
+
+  it('are logged with their request id at debug level', async () => {
+    await h.http.get('/.well-known/jwks.json').set('X-Request-Id', 'doc-read-2');
+    const line = h.logs.records().find((r) => r.requestId === 'doc-read-2');
+    expect(line).toMatchObject({ level: 20, msg: 'request completed', res: { statusCode: 200 } });
+  });
+});

@@ -5,13 +5,18 @@ import { pinoHttp } from 'pino-http';
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+}
+
 /** One JSON line per request with its id; X-Request-Id is taken from the caller when sane, and echoed. */
 export function requestLog(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+      const id = requestIdFor(req);
       res.setHeader('X-Request-Id', id);
       return id;
     },
