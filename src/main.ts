@@ -28,14 +28,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = performance.now();
   const location = parseDatabaseUrl(config.databaseUrl);
+  // Where a start spends its time, in the "latchkey listening" line (ms since the first line of main).
+  const phases: Record<string, number> = {};
+  const phase = (name: string) => (phases[name] = Math.round(performance.now() - started));
   const db = await openDatabase(location, { poolSize: config.databasePoolSize });
+  phase('databaseOpenMs');
   const { applied } = await applyMigrations(db, location);
+  phase('migratedMs');
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const kek = await resolveKeyEncryptionKey(config);
   if (kek.source === 'generated') logger.warn({ dir: config.keysDir }, 'generated a development KEY_ENCRYPTION_KEY');
   const services = createServices({ config, db, keyEncryptionKey: kek.key, clock: systemClock, logger });
   await services.keys.start();
+  phase('keysReadyMs');
   services.keys.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
   const stopHousekeeping = startSessionHousekeeping(services, (error) =>
     logger.error({ err: error }, 'session housekeeping failed'),
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
       adminPort: boundPort(adminServer),
       database: db.kind,
       readyMs: Math.round(performance.now() - started),
+      ...phases,
     },
     'latchkey listening',
   );
