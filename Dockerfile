@@ -6,25 +6,28 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# 1. Generate the Prisma client. `prisma generate` needs the prisma CLI, a devDependency: the
-#    full install runs the postinstall script (scripts/prisma-generate.mjs), which writes the
-#    client to src/store/generated. It never needs the native schema engine (a placeholder is
-#    used where it cannot be downloaded); migrations run through the WASM engine at start.
-FROM ${NODE_IMAGE} AS client
+# 1. Build: the full install runs the postinstall script, which generates the Prisma client into
+#    src/store/generated (scripts/prisma-generate.mjs; it never needs the native schema engine, a
+#    placeholder is used where it cannot be downloaded) and makes the embedded database's initdb
+#    template (scripts/prepare-pglite.ts). Then TypeScript compiles src/ to dist/.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json prisma.config.ts ./
+COPY package.json package-lock.json prisma.config.ts tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN npm ci --no-audit --no-fund
+COPY src ./src
+RUN npm ci --no-audit --no-fund && npm run build
 
-# 2. Production dependencies only. Without the prisma CLI the postinstall script skips generation.
+# 2. Production dependencies only. Without the prisma CLI and the sources, the postinstall script
+#    skips both of its steps; their results come from the build stage.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# 3. Runtime: sources run through tsx (a runtime dependency), plus the generated client.
+# 3. Runtime: the compiled server (dist/), plus the sources and generated client for the
+#    `latchkey` CLI (bin/latchkey.mjs runs them through tsx, a runtime dependency).
 FROM ${NODE_IMAGE} AS runtime
 # UV_THREADPOOL_SIZE: libuv's pool runs argon2 and WebCrypto signing. It is sized when the
 # process starts, before any application code, so it is set here and not in code. Keep it at
@@ -37,11 +40,13 @@ ENV NODE_ENV=production \
     UV_THREADPOOL_SIZE=4
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules/.cache/latchkey ./node_modules/.cache/latchkey
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY prisma ./prisma
 COPY src ./src
-COPY --from=client /app/src/store/generated ./src/store/generated
+COPY --from=build /app/src/store/generated ./src/store/generated
+COPY --from=build /app/dist ./dist
 # The only writable places: the embedded database and the development key (both unused with
 # PostgreSQL and KEY_ENCRYPTION_KEY). Code and dependencies stay owned by root, read-only for node.
 RUN mkdir -p /app/data /app/keys && chown node:node /app/data /app/keys
@@ -51,4 +56,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM reaches node directly (exec form, no shell): it drains and exits 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# --wasm-lazy-compilation: PGlite's and Prisma's WebAssembly compile function by function as
+# used, not all at start (~300 ms faster to ready, less memory); same as `npm start`.
+CMD ["node", "--wasm-lazy-compilation", "dist/main.js"]

@@ -81,8 +81,9 @@ export function threadpoolEnv(): Record<string, string> {
 export const threadpoolSize = () => Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 
 export function startLatchkey(env: Record<string, string>, cwd: string): Promise<Child> {
+  // What `npm start` runs: the compiled server (`npm run bench` builds it first).
   return startChild(
-    ['--import', TSX, path.join(ROOT, 'src/main.ts')],
+    ['--wasm-lazy-compilation', path.join(ROOT, 'dist/main.js')],
     {
       NODE_ENV: 'production',
       ISSUER: 'https://bench.example',

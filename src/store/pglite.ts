@@ -1,4 +1,5 @@
-import { readFile, readdir, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -8,8 +9,9 @@ import { PGlite } from '@electric-sql/pglite';
 //   starts, so the default costs ~105 MB of resident memory; 32 MB (4,000 pages) hold the working
 //   set of one embedded instance many times over, with the OS page cache behind it.
 // - A new data directory is unpacked from a template instead of running initdb (the slowest part
-//   of a first start, and most of its memory). The template is what initdb produced the first
-//   time, saved beside the installed packages per PGlite version; migrations still run as usual.
+//   of a first start, ~3.5 s, and most of its memory). The template is what initdb produces,
+//   made once per PGlite version by `npm install` (scripts/prepare-pglite.ts) or else by the
+//   first start, and saved beside the installed packages; migrations still run at every start.
 
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 // The package's directory (its exports hide package.json): node_modules/@electric-sql/pglite.
@@ -34,6 +36,20 @@ export async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
   const pglite = await ready(new PGlite(dataDir, { startParams: START_PARAMS }));
   if (fresh) await saveTemplate(pglite);
   return pglite;
+}
+
+/** Install time: makes the initdb template unless there is one already. Returns whether it made one. */
+export async function preparePGliteTemplate(): Promise<boolean> {
+  if (await readTemplate()) return false;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'latchkey-initdb-'));
+  try {
+    const pglite = await ready(new PGlite(path.join(dir, 'data'), { startParams: START_PARAMS }));
+    await saveTemplate(pglite);
+    await pglite.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return (await readTemplate()) !== undefined;
 }
 
 async function ready(pglite: PGlite): Promise<PGlite> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { TSX_LOADER } from '../support/server-process.js';
+import { SERVER_ARGS } from '../support/server-process.js';
 
 // Secure by default (CONTRACT "Configuration"): with NODE_ENV=production, settings that are
 // only safe in development refuse to start, each with a message naming the variable.
@@ -129,7 +129,7 @@ describe('the real process with NODE_ENV=production and COOKIE_SECURE=false', ()
   it('exits non-zero before listening, naming COOKIE_SECURE on stderr', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'latchkey-config-'));
     try {
-      const child = spawn(process.execPath, ['--import', TSX_LOADER, path.resolve(import.meta.dirname, '../../src/main.ts')], {
+      const child = spawn(process.execPath, SERVER_ARGS, {
         cwd,
         env: {
           PATH: process.env.PATH ?? '',

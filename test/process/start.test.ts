@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { type ServerProcess, TSX_LOADER, startServerProcess } from '../support/server-process.js';
+import { SERVER_ARGS, type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 // The real process, as `npm start` runs it (CONTRACT.md "Running", "Configuration").
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const started: ServerProcess[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
@@ -33,6 +32,15 @@ async function activeKid(url: string): Promise<string[]> {
 }
 
 describe('npm start with no configuration', PROCESS_TEST, () => {
+  it('is the program these tests start: the same node flags, on the compiled entry point', async () => {
+    const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const nodeFlags = SERVER_ARGS.slice(0, SERVER_ARGS.indexOf('--import'));
+    expect(pkg.scripts.start).toBe(['node', ...nodeFlags, 'dist/main.js'].join(' '));
+    expect(pkg.scripts.prestart).toMatch(/npm run build/); // never a stale dist/
+  });
+
   it('serves /healthz and /readyz, with the database in ./data and a dev key in ./keys (0600); SIGTERM exits 0', async () => {
     // No DATABASE_URL and no KEY_ENCRYPTION_KEY (empty = unset): the real defaults apply.
     const server = await start({ DATABASE_URL: '', KEY_ENCRYPTION_KEY: '' });
@@ -81,7 +89,7 @@ describe('npm start with no configuration', PROCESS_TEST, () => {
 /** Runs the server to its exit without expecting it to listen. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, SERVER_ARGS, {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,8 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// `npm start` is `node --import tsx src/main.ts`; from another cwd tsx must be named by path.
+// `npm start` runs the compiled server (`node --wasm-lazy-compilation dist/main.js`). Tests run
+// the same program from its sources, with the same flags, so they never test a stale build;
+// from another cwd tsx must be named by path.
 export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+export const SERVER_ARGS = ['--wasm-lazy-compilation', '--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')];
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -30,14 +33,14 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 /**
- * Starts the real server (`node --import tsx src/main.ts`, as `npm start` does) in a temp
+ * Starts the real server (SERVER_ARGS: what `npm start` runs, from source) in a temp
  * working directory with PORT=0 and ADMIN_PORT=0, and resolves once it logged
  * "latchkey listening" with the bound ports. Uses an embedded PGlite in that directory
  * unless `env.DATABASE_URL` says otherwise. Always call stop().
  */
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServerProcess> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'latchkey-proc-'));
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, SERVER_ARGS, {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
