@@ -5,6 +5,6 @@ export function requestContext(req: Request): RequestContext {
   return {
     ip: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
-    requestId: typeof req.id === 'string' ? req.id : req.id !== undefined ? String(req.id) : null,
+    requestId: req.id ?? null,
   };
 }

@@ -183,6 +183,8 @@ describe('request ids: every log line a request writes carries its id', () => {
       });
       const errorLine = lines.find((l) => l.msg === 'unhandled error');
       expect(errorLine).toMatchObject({ level: 50, requestId: id });
+      // The request line of a 5xx is at error level too, with its status.
+      expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ level: 50, res: { statusCode: 500 } });
       for (const line of lines) expect(idOf(line)).toBe(id);
     } finally {
       users.findByEmail = original;

@@ -50,7 +50,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, 
           ? new AppError('invalid_request', 400, 'malformed request')
           : undefined);
   const appError = known ?? new AppError('server_error', 500, 'internal server error');
-  if (!known) req.log?.error({ err: error }, 'unhandled error');
+  if (!known) req.log?.error({ err: error, requestId: req.id }, 'unhandled error');
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
   res.status(appError.status).json(appError.toJSON());
