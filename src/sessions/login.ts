@@ -2,6 +2,7 @@ import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
 import type { LoginAttemptGuard } from '../limits/login-attempts.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
+import type { SecurityEvent } from '../store/security-events.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
@@ -68,6 +69,7 @@ export async function login(
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);
+  const event: SecurityEvent = { type: 'login_succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.requestId };
   const session = await store.sessions.create({
     userId: user.id,
     now,
@@ -75,10 +77,11 @@ export async function login(
     token: refresh.record,
     ip: ctx.ip,
     userAgent: ctx.userAgent,
+    event, // written with the session, in the same statement
   });
+  audit.logged({ ...event, sessionId: session.id });
   const access = await deps.accessTokens.issue({ userId: user.id, sessionId: session.id });
   deps.metrics.logins.inc({ outcome: 'success' });
-  await audit.record({ type: 'login_succeeded', userId: user.id, sessionId: session.id, ip: ctx.ip, requestId: ctx.requestId });
   return {
     accessToken: access.token,
     expiresIn: access.expiresIn,

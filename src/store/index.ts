@@ -22,7 +22,7 @@ export interface Store {
 export function createStore(db: Database): Store {
   return {
     kind: db.kind,
-    users: new UserStore(db.prisma),
+    users: new UserStore(db.prisma, db.sql),
     sessions: new SessionStore(db.prisma, db.sql),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),

@@ -58,8 +58,9 @@ export class SessionStore {
   ) {}
 
   /**
-   * One login: the session and its first refresh token, written together in one statement
-   * (atomic, one round trip; a nested Prisma create would be a four-round-trip transaction).
+   * One login: the session, its first refresh token and the login's security event, written
+   * together in one prepared statement (atomic, one round trip; a nested Prisma create would be
+   * a four-round-trip transaction). The event gets the new session's id.
    */
   async create(input: {
     userId: string;
@@ -68,21 +69,23 @@ export class SessionStore {
     token: NewRefreshToken;
     ip: string | null;
     userAgent: string | null;
+    event: SecurityEvent;
   }): Promise<SessionRecord> {
-    const { userId, now, expiresAt, token, ip } = input;
+    const { userId, now, expiresAt, token, ip, event } = input;
     const userAgent = input.userAgent?.slice(0, 512) ?? null;
-    const rows = await this.prisma.$queryRaw<SessionRecord[]>`
-      WITH session AS (
-        INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent)
-        VALUES (${randomUUID()}::uuid, ${userId}::uuid, ${now}, ${expiresAt}, ${now}, ${ip}, ${userAgent})
-        RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason
-      ), token AS (
-        INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
-        SELECT ${token.id}::uuid, id, ${token.hash}, ${now} FROM session
-      )
-      SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
-             last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason"
-        FROM session`;
+    const rows = await this.sql.query<SessionRecord>(CREATE_SESSION, [
+      randomUUID(),
+      userId,
+      now,
+      expiresAt,
+      ip,
+      userAgent,
+      token.id,
+      token.hash,
+      event.type,
+      event.requestId ?? null,
+      JSON.stringify(event.details ?? {}),
+    ]);
     return rows[0]!;
   }
 
@@ -190,6 +193,26 @@ export class SessionStore {
 }
 
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
+
+/** $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash, $9–$11 event type, request id, details. */
+const CREATE_SESSION: Statement = {
+  name: 'latchkey_create_session',
+  text: `
+    WITH session AS (
+      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent)
+      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6)
+      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason
+    ), token AS (
+      INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
+      SELECT $7::uuid, id, $8, $3 FROM session
+    ), event AS (
+      INSERT INTO security_events (type, created_at, user_id, session_id, ip, request_id, details)
+      SELECT $9, $3, user_id, id, $5, $10, $11::jsonb FROM session
+    )
+    SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
+           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason"
+      FROM session`,
+};
 
 const FIND_SESSION: Statement = {
   name: 'latchkey_find_session',

@@ -1,5 +1,6 @@
 import type { PrismaClient } from './generated/client.js';
 import { Prisma } from './generated/client.js';
+import type { SqlRunner, Statement } from './sql.js';
 
 export interface UserRecord {
   id: string;
@@ -14,11 +15,21 @@ export class EmailTakenError extends Error {
   }
 }
 
-export class UserStore {
-  constructor(private readonly prisma: PrismaClient) {}
+const FIND_BY_EMAIL: Statement = {
+  name: 'latchkey_find_user_by_email',
+  text: `SELECT id::text AS "id", email, password_hash AS "passwordHash", created_at AS "createdAt" FROM users WHERE email = $1`,
+};
 
-  findByEmail(email: string): Promise<UserRecord | null> {
-    return this.prisma.user.findUnique({ where: { email } });
+export class UserStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlRunner,
+  ) {}
+
+  /** Every login asks this: a prepared statement (src/store/sql.ts). */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const rows = await this.sql.query<UserRecord>(FIND_BY_EMAIL, [email]);
+    return rows[0] ?? null;
   }
 
   findById(id: string): Promise<UserRecord | null> {
