@@ -238,7 +238,7 @@ const PRESENTED_TOKEN = `
 const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
 
 /** $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor. */
-const PRESENT_AND_ROTATE: Statement = {
+export const PRESENT_AND_ROTATE: Statement = {
   name: 'latchkey_present_and_rotate',
   text: `
     WITH found AS (${PRESENTED_TOKEN}), parent AS (

@@ -4,9 +4,9 @@ import type pg from 'pg';
 /**
  * The hot path's SQL: the few statements every refresh and every authenticated request runs,
  * sent as named prepared statements on the connections Prisma's adapter uses. PostgreSQL then
- * parses and plans each once per connection, and the statement skips Prisma's query pipeline;
- * measured on the rotation statement (bench/README: "database ceiling"), that is about three
- * times the statements per second of `$queryRaw`. Everything else goes through Prisma.
+ * parses and plans each once per connection, and the statement skips Prisma's query pipeline.
+ * Measured on the rotation statement (`npm run bench:statements`, docs/performance.md): about
+ * 2.9 times the statements per second of Prisma's `$queryRaw`. Everything else goes through Prisma.
  */
 export interface SqlRunner {
   query<Row>(statement: Statement, values: readonly unknown[]): Promise<Row[]>;
