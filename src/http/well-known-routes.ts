@@ -5,6 +5,7 @@ import { type Config, SIGNING_ALGS } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Metrics } from '../metrics.js';
 import { methodNotAllowed } from './middleware/errors.js';
+import { requestLineLogger } from '../logger.js';
 import { requestIdFor } from './middleware/request-log.js';
 import { securityHeaderList } from './middleware/security-headers.js';
 
@@ -13,9 +14,8 @@ import { securityHeaderList } from './middleware/security-headers.js';
 // sees and the cheapest to answer: body, ETag and headers are computed ahead, and a GET or HEAD
 // is answered by `wellKnownDocuments` before the rest of the middleware stack, in one write.
 // What that stack would add is added here: helmet's headers (computed once), CORS for any
-// origin without credentials, X-Request-Id, metrics. These anonymous, cacheable reads are
-// logged at debug level, not info (like health probes elsewhere); every other method, and
-// a preflight, takes the regular stack (`wellKnownRoutes`).
+// origin without credentials, X-Request-Id, metrics and the request's log line. Every other
+// method, and a preflight, takes the regular stack (`wellKnownRoutes`).
 
 interface Document {
   body: string;
@@ -33,6 +33,7 @@ export interface WellKnownDeps {
 
 /** GET and HEAD of the two documents, first in the stack; anything else goes on. */
 export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownDeps): RequestHandler {
+  const lines = requestLineLogger(logger);
   const metadata: Document = { body: metadataDocument(config) };
   const documents = new Map<string, () => Document>([
     ['/.well-known/jwks.json', () => keys.jwks()],
@@ -64,7 +65,7 @@ export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownD
     res.writeHead(status, headers);
     res.end(status === 200 ? document.body : undefined);
     metrics.recordRequest(req.method, path, status, (performance.now() - started) / 1000);
-    if (logger.isLevelEnabled('debug')) logRequest(logger, req, res, requestId);
+    logRequest(lines, req, res, requestId, started);
   };
 }
 
@@ -112,13 +113,14 @@ function ifNoneMatch(header: string | undefined, etag: string): boolean {
   });
 }
 
-/** The same line the request log writes, at debug level. */
-function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string): void {
-  logger.debug(
+/** The same line the request log writes (src/http/middleware/request-log.ts). */
+function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, started: number): void {
+  logger.info(
     {
       requestId,
       req: { id: requestId, method: req.method, path: pathOf(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
       res: { statusCode: res.statusCode },
+      responseTime: Math.round(performance.now() - started),
     },
     'request completed',
   );

@@ -101,7 +101,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
 describe('the public documents answered ahead of the middleware stack', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ ISSUER: 'https://auth.example.com', LOG_LEVEL: 'debug' });
+    h = await startHarness({ ISSUER: 'https://auth.example.com' });
   });
   afterAll(() => h.close());
 
@@ -133,9 +133,17 @@ describe('the public documents answered ahead of the middleware stack', () => {
     expect(metrics).toMatch(/latchkey_http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="304"\} [1-9]/);
   });
 
-  it('are logged with their request id at debug level', async () => {
-    await h.http.get('/.well-known/jwks.json').set('X-Request-Id', 'doc-read-2');
+  it('write the same request line as every other request (CONTRACT: one line per request)', async () => {
+    await h.http.get('/.well-known/jwks.json?x=1').set('X-Request-Id', 'doc-read-2');
     const line = h.logs.records().find((r) => r.requestId === 'doc-read-2');
-    expect(line).toMatchObject({ level: 20, msg: 'request completed', res: { statusCode: 200 } });
+    expect(line).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'doc-read-2', method: 'GET', path: '/.well-known/jwks.json' },
+      res: { statusCode: 200 },
+    });
+    await h.http.get('/healthz').set('X-Request-Id', 'other-read');
+    const other = h.logs.records().find((r) => r.requestId === 'other-read')!;
+    expect(Object.keys(line!).sort()).toEqual(Object.keys(other).sort());
   });
 });

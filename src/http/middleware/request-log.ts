@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { requestLineLogger } from '../../logger.js';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -27,6 +28,7 @@ export function requestIdFor(req: IncomingMessage): string {
  * did the same with a child logger and serializers per request, at about twice the cost here).
  */
 export function requestLog(logger: Logger): RequestHandler {
+  const lines = requestLineLogger(logger);
   return (req, res, next) => {
     const started = performance.now();
     const id = requestIdFor(req);
@@ -45,9 +47,9 @@ export function requestLog(logger: Logger): RequestHandler {
         res: { statusCode },
         responseTime: Math.round(performance.now() - started),
       };
-      if (!finished) logger.warn(line, 'request aborted');
-      else if ((statusCode ?? 0) >= 500) logger.error(line, 'request completed');
-      else logger.info(line, 'request completed');
+      if (!finished) lines.warn(line, 'request aborted');
+      else if ((statusCode ?? 0) >= 500) lines.error(line, 'request completed');
+      else lines.info(line, 'request completed');
     };
     res.once('finish', done);
     res.once('close', done);
