@@ -5,7 +5,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import type { Lifecycle } from './http/health-routes.js';
 import { resolveKeyEncryptionKey } from './keys/kek.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogs } from './logger.js';
 import { createServices } from './services.js';
 import { answerClientErrorsAsJson } from './http/client-error.js';
 import { startSessionHousekeeping } from './sessions/housekeeping.js';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     clearTimeout(deadline);
     await db.close();
     logger.info('stopped');
-    logger.flush();
+    flushLogs(logger);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

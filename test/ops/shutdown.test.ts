@@ -124,6 +124,20 @@ describe('graceful shutdown of the server process', { timeout: 60_000 }, () => {
     expect(proc.stdout.some((l) => l.includes('drain timeout'))).toBe(true);
   });
 
+  it('exits 0 on SIGTERM even when nothing reads its logs any more (stdout and stderr closed)', async () => {
+    const proc = await start();
+    expect((await fetch(`${proc.url}/healthz`)).status).toBe(200);
+    // A log collector that died: the read ends of both pipes close. The shutdown's own lines are
+    // the first to meet EPIPE, still buffered when the process exits; pino's exit-time flush used
+    // to retry them for ever, and the process never exited.
+    proc.child.stdout!.destroy();
+    proc.child.stderr!.destroy();
+    const exited = exitCode(proc);
+    proc.child.kill('SIGTERM');
+    const stillRunning = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000).unref());
+    expect(await Promise.race([exited, stillRunning])).toBe(0);
+  });
+
   it('drains the same way on SIGINT', async () => {
     const proc = await start();
     expect((await fetch(`${proc.url}/healthz`)).status).toBe(200);
