@@ -34,6 +34,16 @@ function loadEngineModule(): Promise<EngineModule> {
   return engineModule;
 }
 
+/**
+ * Starts loading the engine in the background, for a start that will certainly migrate (a new
+ * embedded data directory): its WebAssembly then compiles on another core while PGlite starts.
+ */
+export function preloadSchemaEngine(): void {
+  loadEngineModule().catch(() => {
+    engineModule = undefined; // openSchemaEngine tries again and reports the error
+  });
+}
+
 export interface OpenSchemaEngine {
   engine: SchemaEngine;
   /** Frees the engine and ends the connections it opened (the engine holds Prisma's advisory lock on one). */
