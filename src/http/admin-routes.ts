@@ -71,7 +71,9 @@ export function adminRoutes(deps: Services): Router {
   router
     .route('/keys/:kid/revoke')
     .post(jsonBody({ required: false }), async (req, res) => {
-      const { kid } = parse(kidParam, req.params, 'kid');
+      // CONTRACT: 404 for an unknown kid; one that cannot be a kid is unknown too.
+      const { kid } = kidParam.safeParse(req.params).data ?? {};
+      if (!kid) throw notFound('no such key');
       const { ip, requestId } = requestContext(req);
       res.json(await deps.keys.revoke(kid, { ip, requestId }));
     })
