@@ -3,7 +3,8 @@ import { type IRateLimiterOptions, RateLimiterRes, type RateLimiterStoreAbstract
 import type { Clock } from '../clock.js';
 import type { CounterBackend, CounterRow } from './counters.js';
 
-// rate-limiter-flexible declares its store base class but does not export it from the index.
+// rate-limiter-flexible declares its store base class but does not export it from the index;
+// the package is pinned to an exact version (package.json) because this path is not public API.
 const require = createRequire(import.meta.url);
 const StoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract.js') as typeof RateLimiterStoreAbstract;
 
