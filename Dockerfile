@@ -31,7 +31,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 # UV_THREADPOOL_SIZE: libuv's pool runs argon2 and WebCrypto signing. It is sized when the
 # process starts, before any application code, so it is set here and not in code. Keep it at
-# least the number of cores the container may use.
+# the number of cores the container may use (more threads than cores do not hash faster).
 ENV NODE_ENV=production \
     PORT=3000 \
     ADMIN_PORT=3001 \
