@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { freshPostgresDatabase } from './database.js';
 import { type LoadResult, load, refreshChains } from './load.js';
 import { type Child, ROOT, runCeiling, startHelloWorld, startLatchkey, threadpoolSize } from './processes.js';
 
@@ -70,16 +70,8 @@ async function benchDatabase(): Promise<{ url: string; kind: string; drop(): Pro
     const dir = await mkdtemp(path.join(os.tmpdir(), 'latchkey-bench-'));
     return { url: `pglite://${dir}/data`, kind: 'pglite', drop: () => rm(dir, { recursive: true, force: true }) };
   }
-  const name = `latchkey_bench_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), kind: 'postgresql', drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const database = await freshPostgresDatabase(databaseUrl, 'latchkey_bench');
+  return { ...database, kind: 'postgresql' };
 }
 
 async function main() {

@@ -6,6 +6,7 @@
 // on that server and dropped). BENCH_DURATION seconds per variant (default 8).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { freshPostgresDatabase } from './database.js';
 import { openDatabase, parseDatabaseUrl } from '../src/store/database.js';
 import { applyMigrations } from '../src/store/migrate.js';
 import { createStore } from '../src/store/index.js';
@@ -18,16 +19,8 @@ if (!base?.startsWith('postgres')) {
 }
 const seconds = Number(process.env.BENCH_DURATION ?? 8);
 const CHAINS = 64;
-const name = `latchkey_statements_${Date.now()}`;
-const admin = async (sql: string) => {
-  const client = new pg.Client({ connectionString: base });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-};
-await admin(`CREATE DATABASE ${name}`);
-const url = new URL(base);
-url.pathname = `/${name}`;
-const location = parseDatabaseUrl(url.toString());
+const database = await freshPostgresDatabase(base, 'latchkey_statements');
+const location = parseDatabaseUrl(database.url);
 const db = await openDatabase(location, { poolSize: 10 });
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -51,7 +44,7 @@ try {
     });
   }
   const text = PRESENT_AND_ROTATE.text; // the server's own statement
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   const variants: Record<string, (values: unknown[]) => Promise<number>> = {
     'Prisma $queryRaw': async (values) => {
       const rows = await db.prisma.$queryRawUnsafe<{ rotated: number }[]>(text, ...values);
@@ -83,5 +76,5 @@ try {
   await pool.end();
 } finally {
   await db.close();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await database.drop();
 }
