@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 // Encryption at rest with AES-256-GCM under KEY_ENCRYPTION_KEY. Each purpose gets its own
-// subkey (HKDF-SHA256, RFC 5869), and the record's id is bound as additional data so a
-// sealed value cannot be moved to another row.
+// subkey (HKDF-SHA256, RFC 5869), and the record's identity (a signing key's kid; for a
+// grace-window successor, the presented token's hash) is bound as additional data so a sealed
+// value cannot be moved to another row.
 
 export type SealPurpose = 'signing-key' | 'refresh-successor';
 
