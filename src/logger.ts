@@ -38,12 +38,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   // without query, peer, status, time; src/http/middleware/request-log.ts) and hold nothing to
   // redact, and the redaction pass is the largest part of a line's cost (~16 µs here).
   requestLoggers.set(logger, pino(options, stream));
-  streams.set(logger, stream);
   return logger;
 }
 
 const requestLoggers = new WeakMap<Logger, Logger>();
-const streams = new WeakMap<Logger, DestinationStream>();
 
 /** The logger for one-line-per-request lines: createLogger's unredacted sibling (or `logger` itself). */
 export function requestLineLogger(logger: Logger): Logger {
@@ -51,34 +49,29 @@ export function requestLineLogger(logger: Logger): Logger {
 }
 
 /**
- * Before the process exits: writes what is still buffered, synchronously, and gives up on lines
- * stdout cannot take (see stdoutStream), so that a stuck or closed log pipe never keeps the
- * process from exiting.
+ * stdout as pino's asynchronous destination. This is pino's own writer (sonic-boom), created
+ * here only because the version pino 10 bundles (sonic-boom 4) retries a broken pipe for ever
+ * in its exit-time flush, so that SIGTERM never ended the process once nothing read stdout.
+ * Here:
+ * - a broken pipe (EPIPE: the reader is gone) stops logging, as pino.destination does;
+ * - a write that keeps failing with EAGAIN (a reader that stopped reading) is retried at most
+ *   20 times (2 s) per attempt; the lines stay buffered and the next line tries again;
+ * - what is buffered is written synchronously when the process exits, within that bound.
  */
-export function flushLogs(logger: Logger): void {
-  const stream = streams.get(logger);
-  if (stream instanceof SonicBoom) {
+function stdoutStream(): SonicBoomStream {
+  // maxWriteRetries is in sonic-boom 5's README but not yet in its types.
+  const stream = new SonicBoom({ fd: 1, sync: false, maxWriteRetries: 20 } as SonicBoomOpts);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return; // transient: the buffered lines go with the next write
+    stream.write = () => true;
+    stream.flushSync = () => {};
+  });
+  process.once('exit', () => {
     try {
       stream.flushSync();
     } catch {
       // stdout is gone or stuck: the remaining lines have nowhere to go
     }
-  }
-}
-
-/**
- * stdout as pino's asynchronous destination, with two differences from `pino.destination`: a
- * write that keeps failing with EAGAIN (a reader that stopped reading) is retried a bounded
- * number of times, and a broken pipe (EPIPE: the reader is gone) stops logging instead of
- * buffering or crashing. pino's own destination flushes on exit and, with sonic-boom 4,
- * retries EPIPE there for ever: SIGTERM then never ends the process.
- */
-function stdoutStream(): SonicBoomStream {
-  // maxWriteRetries is in sonic-boom 5's README but not yet in its types.
-  const stream = new SonicBoom({ fd: 1, sync: false, maxWriteRetries: 20 } as SonicBoomOpts);
-  stream.on('error', () => {
-    stream.write = () => true;
-    stream.flushSync = () => {};
   });
   return stream;
 }

@@ -1,18 +1,16 @@
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { readdir } from 'node:fs/promises';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import type { Lifecycle } from './http/health-routes.js';
 import { resolveKeyEncryptionKey } from './keys/kek.js';
-import { createLogger, flushLogs } from './logger.js';
+import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { answerClientErrorsAsJson } from './http/client-error.js';
 import { startSessionHousekeeping } from './sessions/housekeeping.js';
 import { openDatabase, parseDatabaseUrl } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
-import { preloadSchemaEngine } from './store/schema-engine.js';
 
 // Process entry: config → database → migrations → keys → listeners → graceful shutdown.
 
@@ -33,8 +31,6 @@ async function main(): Promise<void> {
   // Where a start spends its time, in the "latchkey listening" line (ms since the first line of main).
   const phases: Record<string, number> = {};
   const phase = (name: string) => (phases[name] = Math.round(performance.now() - started));
-  // A new embedded data directory will migrate: load the migration engine beside PGlite's start.
-  if (location.kind === 'pglite' && (await isNewDirectory(location.dataDir))) preloadSchemaEngine();
   const db = await openDatabase(location, { poolSize: config.databasePoolSize });
   phase('databaseOpenMs');
   const { applied } = await applyMigrations(db, location);
@@ -88,19 +84,10 @@ async function main(): Promise<void> {
     clearTimeout(deadline);
     await db.close();
     logger.info('stopped');
-    flushLogs(logger);
-    process.exit(0);
+    process.exit(0); // stdout's buffered lines are written on exit (src/logger.ts)
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-async function isNewDirectory(dir: string | undefined): Promise<boolean> {
-  if (!dir) return true; // in memory
-  return readdir(dir).then(
-    (entries) => entries.length === 0,
-    () => true,
-  );
 }
 
 function boundPort(server: Server): number {
