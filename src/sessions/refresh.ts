@@ -80,11 +80,16 @@ function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, tokenHash:
   const window = config.refreshReuseInterval;
   if (window <= 0 || !token.usedAt || !token.successorSealed || token.successorUsedAt) return undefined;
   if (now.getTime() - token.usedAt.getTime() >= window * 1000) return undefined;
-  try {
-    return sealer.open('refresh-successor', token.successorSealed, tokenHash);
-  } catch {
-    return undefined; // sealed under a different KEY_ENCRYPTION_KEY: treat as no grace
+  // Bound to the presented token's hash. Earlier builds bound it to the token's row id: a
+  // successor sealed by such an instance during a rolling deploy still opens.
+  for (const boundTo of [tokenHash, token.id]) {
+    try {
+      return sealer.open('refresh-successor', token.successorSealed, boundTo);
+    } catch {
+      // not bound to this; or sealed under a different KEY_ENCRYPTION_KEY: no grace
+    }
   }
+  return undefined;
 }
 
 async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: Date, ctx: RequestContext): Promise<void> {

@@ -102,6 +102,20 @@ describe('refresh grace window (REFRESH_REUSE_INTERVAL=10)', () => {
     expect((await sessionRow(h, successor)).revokedReason).toBe('reuse_detected');
   });
 
+  it('opens a successor sealed by an earlier build (bound to the row id) during a rolling deploy', async () => {
+    const user = await registerAndLogin(h);
+    const a = await refresh(h, user.refreshToken).expect(200);
+    const successor = refreshCookie(a, h.config.refreshCookieName)!.value;
+    const parent = await h.services.store.sessions.findPresentedToken(hashRefreshToken(user.refreshToken));
+    // What an instance of the earlier build wrote: the successor bound to the parent's row id.
+    const legacy = h.services.sealer.seal('refresh-successor', successor, parent!.id);
+    await h.database.db.prisma.refreshToken.update({ where: { id: parent!.id }, data: { successorSealed: legacy } });
+    h.clock.advance(5);
+    const b = await refresh(h, user.refreshToken).expect(200);
+    expect(refreshCookie(b, h.config.refreshCookieName)!.value).toBe(successor);
+    expect((await sessionRow(h, successor)).revokedAt).toBeNull();
+  });
+
   it('treats the old token as reuse once the window has passed', async () => {
     const user = await registerAndLogin(h);
     const a = await refresh(h, user.refreshToken).expect(200);
