@@ -92,7 +92,7 @@ export class Metrics {
     next();
   };
 
-  /** One finished request, for handlers that answer synchronously without the middleware (src/http/public-documents.ts). */
+  /** One finished request, for handlers that answer synchronously without the middleware (the public documents, src/http/well-known-routes.ts). */
   recordRequest(method: string, route: string, status: number, seconds: number): void {
     const series = this.#requestSeries(method, route, String(status));
     series.count.inc();

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import { type Config, SIGNING_ALGS } from '../config.js';
@@ -6,7 +5,7 @@ import type { KeyRing } from '../keys/key-ring.js';
 import type { Metrics } from '../metrics.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { requestLineLogger } from '../logger.js';
-import { requestIdFor } from './middleware/request-log.js';
+import { pathOf, requestIdFor, writeRequestLine } from './middleware/request-log.js';
 import { securityHeaderList } from './middleware/security-headers.js';
 
 // Public, cacheable documents for resource servers: the JWKS (RFC 7517 §5) and the RFC 8414
@@ -50,7 +49,10 @@ export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownD
 
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const path = pathOf(req.url);
+    // As Express routes: case-insensitive, with or without a trailing slash.
+    const path = pathOf(req.url)
+      .toLowerCase()
+      .replace(/(.)\/$/, '$1');
     const document = documents.get(path)?.();
     if (!document) return next();
     const started = performance.now();
@@ -65,7 +67,7 @@ export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownD
     res.writeHead(status, headers);
     res.end(status === 200 ? document.body : undefined);
     metrics.recordRequest(req.method, path, status, (performance.now() - started) / 1000);
-    logRequest(lines, req, res, requestId, started);
+    writeRequestLine(lines, req, res, requestId, started);
   };
 }
 
@@ -99,11 +101,6 @@ function metadataDocument(config: Config): string {
   });
 }
 
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
 /** RFC 9110 §13.1.2: weak comparison, any listed tag or `*`. */
 function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -111,17 +108,4 @@ function ifNoneMatch(header: string | undefined, etag: string): boolean {
     const tag = t.trim();
     return tag === '*' || tag === etag || tag === `W/${etag}`;
   });
-}
-
-/** The same line the request log writes (src/http/middleware/request-log.ts). */
-function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, started: number): void {
-  logger.info(
-    {
-      requestId,
-      req: { id: requestId, method: req.method, path: pathOf(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
-      res: { statusCode: res.statusCode },
-      responseTime: Math.round(performance.now() - started),
-    },
-    'request completed',
-  );
 }

@@ -125,6 +125,14 @@ describe('the public documents answered ahead of the middleware stack', () => {
     }
   });
 
+  it('answer the same paths as Express routes do: any case, with or without a trailing slash', async () => {
+    for (const path of ['/.well-known/jwks.json/', '/.WELL-KNOWN/JWKS.JSON', '/.well-known/oauth-authorization-server/']) {
+      const res = await h.http.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+    }
+  });
+
   it('are counted in the request metrics by route and status, 304s included', async () => {
     const first = await h.http.get('/.well-known/jwks.json');
     await h.http.get('/.well-known/jwks.json').set('If-None-Match', first.headers.etag!);

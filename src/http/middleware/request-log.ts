@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requestLineLogger } from '../../logger.js';
@@ -38,21 +38,40 @@ export function requestLog(logger: Logger): RequestHandler {
     const done = () => {
       res.off('close', done);
       res.off('finish', done);
-      const finished = res.writableFinished;
-      const statusCode = res.headersSent ? res.statusCode : undefined;
-      const line = {
-        // The same field name as on security-event lines: one key to search a request by.
-        requestId: id,
-        req: { id, method: req.method, path: req.originalUrl.split('?')[0], remoteAddress: req.socket.remoteAddress },
-        res: { statusCode },
-        responseTime: Math.round(performance.now() - started),
-      };
-      if (!finished) lines.warn(line, 'request aborted');
-      else if ((statusCode ?? 0) >= 500) lines.error(line, 'request completed');
-      else lines.info(line, 'request completed');
+      writeRequestLine(lines, req, res, id, started);
     };
     res.once('finish', done);
     res.once('close', done);
     next();
   };
+}
+
+/**
+ * The request's line: its id, method, path without the query, peer, status and time; 5xx at error
+ * level, an answer the client did not wait for at warn. Also written by the public documents'
+ * handler (src/http/well-known-routes.ts), which answers ahead of this middleware.
+ */
+export function writeRequestLine(lines: Logger, req: IncomingMessage, res: ServerResponse, id: string, started: number): void {
+  const statusCode = res.headersSent ? res.statusCode : undefined;
+  const line = {
+    // The same field name as on security-event lines: one key to search a request by.
+    requestId: id,
+    req: {
+      id,
+      method: req.method,
+      path: pathOf((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
+      remoteAddress: req.socket.remoteAddress,
+    },
+    res: { statusCode },
+    responseTime: Math.round(performance.now() - started),
+  };
+  if (!res.writableFinished) lines.warn(line, 'request aborted');
+  else if ((statusCode ?? 0) >= 500) lines.error(line, 'request completed');
+  else lines.info(line, 'request completed');
+}
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
