@@ -1,8 +1,10 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { preloadSchemaEngine } from './schema-engine.js';
 import { type SqlRunner, pgliteRunner, postgresRunner } from './sql.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -59,6 +61,8 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
       },
     };
   }
+  // A new data directory will migrate: the migration engine loads beside PGlite's own start.
+  if (await isNewDirectory(location.dataDir)) preloadSchemaEngine();
   // Loaded only when used: importing PGlite alone costs ~40 MB of memory a PostgreSQL deployment never needs.
   const [{ openPGlite }, { PrismaPGlite }] = await Promise.all([import('./pglite.js'), import('pglite-prisma-adapter')]);
   const pglite = await openPGlite(location.dataDir);
@@ -74,4 +78,12 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+async function isNewDirectory(dir: string | undefined): Promise<boolean> {
+  if (!dir) return true; // in memory
+  return readdir(dir).then(
+    (entries) => entries.length === 0,
+    () => true,
+  );
 }
