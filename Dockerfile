@@ -16,7 +16,8 @@ COPY package.json package-lock.json prisma.config.ts tsconfig.json tsconfig.buil
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
-RUN npm ci --no-audit --no-fund && npm run build
+# The template is best effort (scripts/prepare-pglite.ts); the directory exists either way for the COPY below.
+RUN npm ci --no-audit --no-fund && mkdir -p node_modules/.cache/latchkey && npm run build
 
 # 2. Production dependencies only. Without the prisma CLI and the sources, the postinstall script
 #    skips both of its steps; their results come from the build stage.
