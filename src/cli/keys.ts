@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type AdminOptions, adminClient, withAdminOptions } from './admin-options.js';
-import { type Io, emit, table } from './output.js';
+import { CliError, type Io, emit, table } from './output.js';
 
 interface KeyView {
   kid: string;
@@ -45,7 +45,10 @@ export function registerKeyCommands(program: Command, io: Io): void {
 
   withAdminOptions(keys.command('revoke').description('emergency: the key leaves the JWKS now and its tokens are rejected'))
     .argument('<kid>', 'key id (see keys list)')
+    // A kid is base64url and may begin with "-" (1 key in 64): taken as the argument, not an option.
+    .allowUnknownOption()
     .action(async (kid: string, options: AdminOptions) => {
+      if (kid.startsWith('--')) throw new CliError(`unknown option '${kid}'`, 2); // a usage error
       const body = await adminClient(io, options).post<{ kid: string; state: string }>(
         `/admin/keys/${encodeURIComponent(kid)}/revoke`,
       );

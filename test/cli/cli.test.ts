@@ -106,6 +106,13 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
       1,
       /^latchkey: not_found: /,
     );
+    // A kid may begin with "-" (base64url): it reaches the server as the kid, not as an option.
+    expectOneLineError(
+      await admin(['keys', 'revoke', '-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']),
+      1,
+      /^latchkey: not_found: /,
+    );
+    expectOneLineError(await admin(['keys', 'revoke', '--bogus']), 2, /^latchkey: unknown option '--bogus'/);
   });
 
   it('token inspect: a fresh token is valid (exit 0), with its times as dates', async () => {
