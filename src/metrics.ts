@@ -84,16 +84,14 @@ export class Metrics {
     res.once('close', () => {
       const method = METHODS.has(req.method) ? req.method : 'other';
       // A client that went away before the answer was sent has no status.
-      const status = res.headersSent ? String(res.statusCode) : 'aborted';
-      const series = this.#requestSeries(method, routeTemplate(req), status);
-      series.count.inc();
-      series.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      const status = res.headersSent ? res.statusCode : 'aborted';
+      this.recordRequest(method, routeTemplate(req), status, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
 
   /** One finished request, for handlers that answer synchronously without the middleware (the public documents, src/http/well-known-routes.ts). */
-  recordRequest(method: string, route: string, status: number, seconds: number): void {
+  recordRequest(method: string, route: string, status: number | 'aborted', seconds: number): void {
     const series = this.#requestSeries(method, route, String(status));
     series.count.inc();
     series.duration.observe(seconds);

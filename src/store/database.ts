@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { isNewDirectory } from './data-directory.js';
 import { preloadSchemaEngine } from './schema-engine.js';
 import { type SqlRunner, pgliteRunner, postgresRunner } from './sql.js';
 
@@ -78,12 +78,4 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
       if (!pglite.closed) await pglite.close();
     },
   };
-}
-
-async function isNewDirectory(dir: string | undefined): Promise<boolean> {
-  if (!dir) return true; // in memory
-  return readdir(dir).then(
-    (entries) => entries.length === 0,
-    () => true,
-  );
 }

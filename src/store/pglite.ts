@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { isNewDirectory } from './data-directory.js';
 
 // The embedded database. Two things make it lighter than PGlite's defaults:
 //
@@ -19,8 +20,8 @@ const PGLITE_DIR = path.resolve(path.dirname(new URL(import.meta.resolve('@elect
 
 export async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
   if (!dataDir) return ready(new PGlite({ startParams: START_PARAMS }));
+  const fresh = await isNewDirectory(dataDir);
   await mkdir(dataDir, { recursive: true });
-  const fresh = (await readdir(dataDir)).length === 0;
   const template = fresh ? await readTemplate() : undefined;
   if (template) {
     const fromTemplate = new PGlite(dataDir, { startParams: START_PARAMS, loadDataDir: new Blob([new Uint8Array(template)]) });
