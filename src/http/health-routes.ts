@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError } from '../errors.js';
+import { temporarilyUnavailable } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Store } from '../store/index.js';
 import { methodNotAllowed } from './middleware/errors.js';
@@ -44,4 +44,4 @@ export function healthRoutes(store: Store, keys: KeyRing, lifecycle: Lifecycle, 
   return router;
 }
 
-const unavailable = (why: string) => new AppError('temporarily_unavailable', 503, why, { 'Retry-After': '5' });
+const unavailable = (why: string) => temporarilyUnavailable(why);

@@ -6,7 +6,7 @@ import type { SecurityEvent } from '../store/security-events.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
-const invalidCredentials = () => new AppError('invalid_credentials', 401, 'email or password is incorrect');
+const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
 
 const unguarded: LoginAttemptGuard = {
   refusal: async () => undefined,
@@ -80,7 +80,7 @@ export async function login(
     event, // written with the session, in the same statement
   });
   audit.logged({ ...event, sessionId: session.id });
-  const access = await deps.accessTokens.issue({ userId: user.id, sessionId: session.id });
+  const access = await deps.accessTokens.issue({ subject: user.id, sessionId: session.id });
   deps.metrics.logins.inc({ outcome: 'success' });
   return {
     accessToken: access.token,

@@ -150,7 +150,7 @@ function reuseEvent(
 }
 
 async function issue(deps: SessionDeps, session: SessionRecord, refreshToken: string, now: Date): Promise<IssuedTokens> {
-  const access = await deps.accessTokens.issue({ userId: session.userId, sessionId: session.id });
+  const access = await deps.accessTokens.issue({ subject: session.userId, sessionId: session.id });
   return {
     accessToken: access.token,
     expiresIn: access.expiresIn,

@@ -17,6 +17,29 @@ export interface AccessTokenClaims {
   exp: number;
   iat: number;
   kid: string;
+  clientId: string;
+  /** RFC 9068 §2.2.3: the granted permissions (empty when the token carries no `scope`). */
+  scope: string[];
+  /** RFC 9068 §2.2.3.1 */
+  roles: string[];
+}
+
+/** What an access token says; everything but `subject` is optional. */
+export interface AccessTokenInput {
+  /** RFC 9068 §2.2: the user id, or the client's id for a client-credentials token. */
+  subject: string;
+  /** RFC 9068 §2.2 `client_id`; the first-party cookie flow is FIRST_PARTY_CLIENT_ID. */
+  clientId?: string;
+  /** `sid`: user tokens name their session; client-credentials tokens have none. */
+  sessionId?: string;
+  /** `aud`; default ACCESS_TOKEN_AUDIENCE. */
+  audience?: string;
+  /** RFC 9068 §2.2.3 `scope` (space-separated in the token); no claim when empty. */
+  scope?: readonly string[];
+  /** RFC 9068 §2.2.3.1 `roles`; no claim when empty. */
+  roles?: readonly string[];
+  /** draft-ietf-oauth-status-list: where a resource server learns this token was revoked. */
+  status?: { idx: number; uri: string };
 }
 
 export class AccessTokens {
@@ -26,20 +49,28 @@ export class AccessTokens {
     private readonly clock: Clock,
   ) {}
 
-  async issue(input: { userId: string; sessionId: string }): Promise<{ token: string; expiresIn: number }> {
+  async issue(input: AccessTokenInput): Promise<{ token: string; expiresIn: number; jti: string }> {
     const { kid, alg, key } = this.keys.signingKey();
     const iat = epochSeconds(this.clock.now());
-    const token = await new SignJWT({ client_id: FIRST_PARTY_CLIENT_ID, sid: input.sessionId })
+    const jti = randomUUID();
+    // Only these private claims exist, each with a fixed name: role and permission names are
+    // values, never claim names, so they can never set or replace a registered claim.
+    const claims: JWTPayload = { client_id: input.clientId ?? FIRST_PARTY_CLIENT_ID };
+    if (input.sessionId) claims.sid = input.sessionId;
+    if (input.scope?.length) claims.scope = input.scope.join(' ');
+    if (input.roles?.length) claims.roles = [...input.roles];
+    if (input.status) claims.status = { status_list: { idx: input.status.idx, uri: input.status.uri } };
+    const token = await new SignJWT(claims)
       // RFC 9068 §2.1: typ "at+jwt"; kid selects the key in our JWKS.
       .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(this.config.issuer)
-      .setSubject(input.userId)
-      .setAudience(this.config.audience)
+      .setSubject(input.subject)
+      .setAudience(input.audience ?? this.config.audience)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.config.accessTokenTtl)
-      .setJti(randomUUID())
+      .setJti(jti)
       .sign(key);
-    return { token, expiresIn: this.config.accessTokenTtl };
+    return { token, expiresIn: this.config.accessTokenTtl, jti };
   }
 
   /**
@@ -78,7 +109,17 @@ export class AccessTokens {
     if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
       throw invalidToken('access token claims are malformed');
     }
-    return { sub: payload.sub, sid: payload.sid, jti: payload.jti, exp: payload.exp!, iat: payload.iat!, kid };
+    return {
+      sub: payload.sub,
+      sid: payload.sid,
+      jti: payload.jti,
+      exp: payload.exp!,
+      iat: payload.iat!,
+      kid,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : FIRST_PARTY_CLIENT_ID,
+      scope: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+      roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
+    };
   }
 }
 

@@ -17,7 +17,7 @@ export async function registerUser(
   try {
     user = await deps.store.users.create(input.email, hash, deps.clock.now());
   } catch (error) {
-    if (error instanceof EmailTakenError) throw new AppError('email_taken', 409, 'an account with this email already exists');
+    if (error instanceof EmailTakenError) throw new AppError('email_taken', 'an account with this email already exists');
     throw error;
   }
   await deps.audit.record({ type: eventType, userId: user.id, ip: ctx.ip, requestId: ctx.requestId });

@@ -1,12 +1,12 @@
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { type Apps, createApp } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import type { Lifecycle } from '../../src/http/health-routes.js';
 import { createLogger } from '../../src/logger.js';
 import { type Services, createServices } from '../../src/services.js';
 import type { Database } from '../../src/store/database.js';
-import { type Harness, TEST_ENV } from '../support/harness.js';
+import { type Harness, TEST_ARGON2, testConfig } from '../support/harness.js';
 
 // Small helpers shared by the HTTP integration tests.
 
@@ -36,7 +36,7 @@ export async function buildInstance(
   env: Record<string, string> = {},
   options: { db?: Database; startKeys?: boolean; lifecycle?: Lifecycle } = {},
 ): Promise<ExtraInstance> {
-  const config = loadConfig({ ...TEST_ENV, ...env });
+  const config = testConfig(env, { realArgon2: h.config.argon2 !== TEST_ARGON2 });
   const services = createServices({
     config,
     db: options.db ?? h.database.db,

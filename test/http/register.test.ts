@@ -9,7 +9,7 @@ import { argon2Params } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({}, { realArgon2: true });
 });
 afterAll(() => h.close());
 

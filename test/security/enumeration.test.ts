@@ -10,7 +10,7 @@ let h: Harness;
 let email: string;
 
 beforeAll(async () => {
-  h = await startHarness({ RATE_LIMIT: 'false' });
+  h = await startHarness({ RATE_LIMIT: 'false' }, { realArgon2: true });
   ({ email } = await register(h.http));
 });
 afterAll(() => h.close());

@@ -20,17 +20,17 @@ export const jsonBody =
   (req, res, next) => {
     if (!hasBody(req.headers)) {
       if (required)
-        return next(new AppError('unsupported_media_type', 415, 'send a JSON body with Content-Type: application/json'));
+        return next(new AppError('unsupported_media_type', 'send a JSON body with Content-Type: application/json'));
       req.body = undefined;
       return next();
     }
     if (!req.is('application/json')) {
-      return next(new AppError('unsupported_media_type', 415, 'Content-Type must be application/json'));
+      return next(new AppError('unsupported_media_type', 'Content-Type must be application/json'));
     }
     // RFC 8259 §8.1: JSON between systems is UTF-8. Other charsets (UTF-7, UTF-16…) are refused, not decoded.
     const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return next(new AppError('unsupported_media_type', 415, 'request body charset must be utf-8'));
+      return next(new AppError('unsupported_media_type', 'request body charset must be utf-8'));
     }
     jsonParser(req, res, next);
   };

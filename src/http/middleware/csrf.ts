@@ -19,4 +19,4 @@ export const sameOriginOnly =
     next();
   };
 
-const forbidden = (description: string) => new AppError('forbidden_origin', 403, description);
+const forbidden = (description: string) => new AppError('forbidden_origin', description);

@@ -3,14 +3,14 @@ import { AppError } from '../../errors.js';
 
 /** Unknown route: a JSON 404, never Express's HTML page. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`));
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
 };
 
 /** Known path, wrong method: 405 with an Allow header (RFC 9110 §15.5.6). */
 export const methodNotAllowed =
   (...allowed: string[]): RequestHandler =>
   (req, _res, next) => {
-    next(new AppError('method_not_allowed', 405, `${req.method} is not allowed here`, { Allow: allowed.join(', ') }));
+    next(new AppError('method_not_allowed', `${req.method} is not allowed here`, { headers: { Allow: allowed.join(', ') } }));
   };
 
 interface BodyParserError extends Error {
@@ -22,16 +22,16 @@ interface BodyParserError extends Error {
 function fromBodyParser(error: BodyParserError): AppError | undefined {
   switch (error.type) {
     case 'entity.too.large':
-      return new AppError('payload_too_large', 413, 'request body is too large');
+      return new AppError('payload_too_large', 'request body is too large');
     case 'entity.parse.failed':
-      return new AppError('invalid_request', 400, 'request body is not valid JSON');
+      return new AppError('invalid_request', 'request body is not valid JSON');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError('unsupported_media_type', 415, 'request body encoding or charset is not supported');
+      return new AppError('unsupported_media_type', 'request body encoding or charset is not supported');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new AppError('invalid_request', 400, 'request body could not be read');
+      return new AppError('invalid_request', 'request body could not be read');
     default:
       return undefined;
   }
@@ -47,9 +47,9 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, 
       ? error
       : (error instanceof Error && fromBodyParser(error as BodyParserError)) ||
         (error instanceof Error && (error as BodyParserError).status === 400
-          ? new AppError('invalid_request', 400, 'malformed request')
+          ? new AppError('invalid_request', 'malformed request')
           : undefined);
-  const appError = known ?? new AppError('server_error', 500, 'internal server error');
+  const appError = known ?? new AppError('server_error', 'internal server error');
   if (!known) req.log?.error({ err: error, requestId: req.id }, 'unhandled error');
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
