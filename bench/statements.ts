@@ -40,6 +40,7 @@ try {
       token: { id: randomUUID(), hash: hash(token) },
       ip: null,
       userAgent: null,
+      statusTokenTtl: 630,
       event: { type: 'login_succeeded' },
     });
   }

@@ -8,6 +8,7 @@ import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
+import { statusListRoutes } from './http/status-list-routes.js';
 import { wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
 import type { Services } from './services.js';
 
@@ -52,6 +53,8 @@ function publicApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
   // Public documents: any origin may read them (browser-side verifiers), without credentials.
   app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes());
+  // Status lists: public like the JWKS, so browser-side verifiers (the inspector) can read them.
+  app.use('/statuslists', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), statusListRoutes(deps));
   app.use(
     '/auth',
     // Browsers on ALLOWED_ORIGINS only, with credentials (the refresh cookie).

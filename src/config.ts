@@ -41,6 +41,7 @@ const envSchema = z.object({
   KEY_PREPUBLISH: seconds(86_400, 0),
   KEY_CHECK_INTERVAL: seconds(30, 1),
   JWKS_MAX_AGE: seconds(300, 0),
+  STATUS_LIST_TTL: seconds(30, 1),
   KEY_ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
@@ -91,6 +92,8 @@ export interface Config {
   readonly keyPrepublish: number;
   readonly keyCheckInterval: number;
   readonly jwksMaxAge: number;
+  /** draft-ietf-oauth-status-list `ttl` and the `max-age` of every status list. */
+  readonly statusListTtl: number;
   /** Raw 32-byte key; undefined in development means "generate one into keysDir". */
   readonly keyEncryptionKey: Buffer | undefined;
   readonly keysDir: string;
@@ -153,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyPrepublish: e.KEY_PREPUBLISH,
     keyCheckInterval: e.KEY_CHECK_INTERVAL,
     jwksMaxAge: e.JWKS_MAX_AGE,
+    statusListTtl: e.STATUS_LIST_TTL,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY ? Buffer.from(e.KEY_ENCRYPTION_KEY, 'base64') : undefined,
     keysDir: e.KEYS_DIR,
     allowedOrigins: Object.freeze(allowedOrigins),
@@ -206,6 +210,10 @@ function checkCombinations(e: ParsedEnv, env: Env) {
   if (e.JWKS_MAX_AGE > e.KEY_PREPUBLISH) {
     // A verifier caching the JWKS for max-age must see a new key before it signs.
     problems.push(`JWKS_MAX_AGE: ${e.JWKS_MAX_AGE}s exceeds KEY_PREPUBLISH (${e.KEY_PREPUBLISH}s); caches would miss new keys`);
+  }
+  if (e.STATUS_LIST_TTL > e.ACCESS_TOKEN_TTL) {
+    // A list cached longer than a token lives would let every revoked token run its course.
+    problems.push(`STATUS_LIST_TTL: ${e.STATUS_LIST_TTL}s exceeds ACCESS_TOKEN_TTL (${e.ACCESS_TOKEN_TTL}s)`);
   }
   if (e.KEY_PREPUBLISH >= e.KEY_ROTATION_INTERVAL) {
     problems.push(`KEY_PREPUBLISH: must be shorter than KEY_ROTATION_INTERVAL (${e.KEY_ROTATION_INTERVAL}s)`);

@@ -12,6 +12,7 @@ import type { SessionDeps } from './sessions/deps.js';
 import { type Store, createStore } from './store/index.js';
 import type { Database } from './store/database.js';
 import { AccessTokens } from './tokens/access-token.js';
+import { StatusLists } from './tokens/status-list.js';
 
 /** Everything the HTTP layer needs, built once from its dependencies (tests build their own). */
 export interface Services extends SessionDeps {
@@ -19,6 +20,7 @@ export interface Services extends SessionDeps {
   logger: Logger;
   metrics: Metrics;
   limits: Partial<AuthRouteLimits>;
+  statusLists: StatusLists;
 }
 
 export function createServices(input: {
@@ -46,5 +48,6 @@ export function createServices(input: {
     metrics,
     limits: createRateLimits(config, store, { clock, metrics }),
     accessTokens: new AccessTokens(keys, config, clock),
+    statusLists: new StatusLists(store.statusSlots, keys, config, clock),
   };
 }

@@ -5,6 +5,7 @@ import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js
 import type { SecurityEvent } from '../store/security-events.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
+import { statusReference } from '../tokens/status-list.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
 
@@ -77,10 +78,15 @@ export async function login(
     token: refresh.record,
     ip: ctx.ip,
     userAgent: ctx.userAgent,
+    statusTokenTtl: config.accessTokenTtl + config.clockSkew,
     event, // written with the session, in the same statement
   });
   audit.logged({ ...event, sessionId: session.id });
-  const access = await deps.accessTokens.issue({ subject: user.id, sessionId: session.id });
+  const access = await deps.accessTokens.issue({
+    subject: user.id,
+    sessionId: session.id,
+    status: statusReference(config.issuer, session.statusSlot),
+  });
   deps.metrics.logins.inc({ outcome: 'success' });
   return {
     accessToken: access.token,

@@ -3,6 +3,7 @@ import { invalidGrant } from '../errors.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { PresentedToken, SessionRecord } from '../store/sessions.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import { statusReference } from '../tokens/status-list.js';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
 // Refresh-token rotation with reuse detection (RFC 9700 §4.14.2, RFC 6749 §10.4), top to bottom.
@@ -150,7 +151,11 @@ function reuseEvent(
 }
 
 async function issue(deps: SessionDeps, session: SessionRecord, refreshToken: string, now: Date): Promise<IssuedTokens> {
-  const access = await deps.accessTokens.issue({ subject: session.userId, sessionId: session.id });
+  const access = await deps.accessTokens.issue({
+    subject: session.userId,
+    sessionId: session.id,
+    status: statusReference(deps.config.issuer, session.statusSlot),
+  });
   return {
     accessToken: access.token,
     expiresIn: access.expiresIn,

@@ -3,6 +3,7 @@ import { RateLimitStore } from './rate-limits.js';
 import { SecurityEventStore } from './security-events.js';
 import { SessionStore } from './sessions.js';
 import { SigningKeyStore } from './signing-keys.js';
+import { StatusSlotStore } from './status-slots.js';
 import { UserStore } from './users.js';
 
 export type { Database } from './database.js';
@@ -15,6 +16,7 @@ export interface Store {
   readonly signingKeys: SigningKeyStore;
   readonly events: SecurityEventStore;
   readonly rateLimits: RateLimitStore;
+  readonly statusSlots: StatusSlotStore;
   /** Readiness probe: one round trip to the database. */
   ping(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export function createStore(db: Database): Store {
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),
     rateLimits: new RateLimitStore(db.prisma),
+    statusSlots: new StatusSlotStore(db.prisma),
     async ping() {
       await db.prisma.$queryRaw`SELECT 1`;
     },

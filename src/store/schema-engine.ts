@@ -58,7 +58,7 @@ export async function openSchemaEngine(
   const datamodel = await readFile(SCHEMA_PATH, 'utf8');
   const opened: SqlDriverAdapter[] = [];
   const track = async (adapter: Promise<SqlDriverAdapter>) => {
-    opened.push(await adapter);
+    opened.push(wholeScripts(await adapter));
     return opened[opened.length - 1]!;
   };
   const tracking: SqlMigrationAwareDriverAdapterFactory = {
@@ -79,6 +79,25 @@ export async function openSchemaEngine(
       await Promise.all(opened.map((adapter) => adapter.dispose()));
     },
   };
+}
+
+/**
+ * @prisma/adapter-pg 7.10 runs a migration script by splitting it at every ';', which breaks on
+ * a semicolon in a comment or in a function body (the status-list trigger's `$$ … $$`).
+ * PostgreSQL takes a whole multi-statement script as one simple query (in one implicit
+ * transaction), so it is sent whole; errors go through the adapter's own conversion.
+ */
+function wholeScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  if (adapter.adapterName !== '@prisma/adapter-pg') return adapter;
+  const pg = adapter as unknown as { client: { query(sql: string): Promise<unknown> }; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pg.client.query(script);
+    } catch (error) {
+      pg.onError(error);
+    }
+  };
+  return adapter;
 }
 
 export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<MigrationList> {

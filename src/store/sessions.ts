@@ -11,6 +11,8 @@ export interface SessionRecord {
   lastUsedAt: Date;
   revokedAt: Date | null;
   revokedReason: string | null;
+  /** The status-list slot its access tokens carry (null for sessions from before status lists). */
+  statusSlot: number | null;
 }
 
 /** A refresh token as found by its hash, with what the rotation rules need to decide. */
@@ -49,6 +51,7 @@ interface PresentedRow {
   s_last_used_at: Date;
   s_revoked_at: Date | null;
   s_revoked_reason: string | null;
+  s_status_slot: number | null;
 }
 
 export class SessionStore {
@@ -69,6 +72,8 @@ export class SessionStore {
     token: NewRefreshToken;
     ip: string | null;
     userAgent: string | null;
+    /** Seconds an access token of this session may verify after the session ends (TTL + skew). */
+    statusTokenTtl: number;
     event: SecurityEvent;
   }): Promise<SessionRecord> {
     const { userId, now, expiresAt, token, ip, event } = input;
@@ -85,6 +90,7 @@ export class SessionStore {
       event.type,
       event.requestId ?? null,
       JSON.stringify(event.details ?? {}),
+      input.statusTokenTtl,
     ]);
     return rows[0]!;
   }
@@ -194,14 +200,29 @@ export class SessionStore {
 
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
-/** $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash, $9–$11 event type, request id, details. */
+/**
+ * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,
+ * $9–$11 event type, request id, details, $12 the status slot's token lifetime (s).
+ *
+ * The session takes a status-list slot in the same statement: the lowest free one whose last
+ * token has expired (SKIP LOCKED: concurrent logins take different ones), else a new one.
+ */
 const CREATE_SESSION: Statement = {
   name: 'latchkey_create_session',
   text: `
-    WITH session AS (
-      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent)
-      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6)
-      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason
+    WITH reusable AS (
+      SELECT slot FROM status_slots WHERE free_at <= $3 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
+    ), reused AS (
+      UPDATE status_slots SET holder = $1::uuid, revoked = false, free_at = NULL, token_ttl = $12
+       WHERE slot IN (SELECT slot FROM reusable)
+      RETURNING slot
+    ), fresh AS (
+      INSERT INTO status_slots (holder, token_ttl) SELECT $1::uuid, $12 WHERE NOT EXISTS (SELECT 1 FROM reusable)
+      RETURNING slot
+    ), session AS (
+      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent, status_slot)
+      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh))
+      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason, status_slot
     ), token AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
       SELECT $7::uuid, id, $8, $3 FROM session
@@ -210,7 +231,8 @@ const CREATE_SESSION: Statement = {
       SELECT $9, $3, user_id, id, $5, $10, $11::jsonb FROM session
     )
     SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
-           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason"
+           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason",
+           status_slot AS "statusSlot"
       FROM session`,
 };
 
@@ -219,7 +241,7 @@ const FIND_SESSION: Statement = {
   text: `
     SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
-           u.email, u.created_at AS "userCreatedAt"
+           s.status_slot AS "statusSlot", u.email, u.created_at AS "userCreatedAt"
       FROM sessions s
       JOIN users u ON u.id = s.user_id
      WHERE s.id = $1::uuid`,
@@ -229,7 +251,7 @@ const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
            n.used_at AS successor_used_at, s.id::text AS s_id, s.user_id::text AS s_user_id, s.created_at AS s_created_at,
            s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at,
-           s.revoked_reason AS s_revoked_reason
+           s.revoked_reason AS s_revoked_reason, s.status_slot AS s_status_slot
       FROM refresh_tokens t
       JOIN sessions s ON s.id = t.session_id
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
@@ -274,6 +296,7 @@ function presentedToken(row: PresentedRow): PresentedToken {
       lastUsedAt: row.s_last_used_at,
       revokedAt: row.s_revoked_at,
       revokedReason: row.s_revoked_reason,
+      statusSlot: row.s_status_slot,
     },
   };
 }
