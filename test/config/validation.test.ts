@@ -87,6 +87,12 @@ describe('configuration validation', () => {
     expect(loadConfig({ ...BASE, KEY_ENCRYPTION_KEY: key.toString('base64') }).keyEncryptionKey).toEqual(key);
   });
 
+  it('refuses STATUS_LIST_TTL above ACCESS_TOKEN_TTL: a revoked token would run its course', () => {
+    refuses({ STATUS_LIST_TTL: '601', ACCESS_TOKEN_TTL: '600' }, 'STATUS_LIST_TTL', /ACCESS_TOKEN_TTL/);
+    expect(loadConfig({ ...BASE }).statusListTtl).toBe(30);
+    expect(loadConfig({ ...BASE, STATUS_LIST_TTL: '600', ACCESS_TOKEN_TTL: '600' }).statusListTtl).toBe(600);
+  });
+
   it('refuses JWKS_MAX_AGE above KEY_PREPUBLISH: caches would miss a new key', () => {
     refuses({ JWKS_MAX_AGE: '7200', KEY_PREPUBLISH: '3600' }, 'JWKS_MAX_AGE', /KEY_PREPUBLISH/);
     expect(loadConfig({ ...BASE, JWKS_MAX_AGE: '3600', KEY_PREPUBLISH: '3600' }).jwksMaxAge).toBe(3600);
