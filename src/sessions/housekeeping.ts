@@ -11,8 +11,10 @@ export const HOUSEKEEPING_INTERVAL = 60;
  * for the REFRESH_REUSE_INTERVAL window only. Rotation writes it; this clears it once the
  * window is over (at most one HOUSEKEEPING_INTERVAL late). Old ended sessions go too.
  */
-export function purgeSessions(deps: Pick<SessionDeps, 'store' | 'clock' | 'config'>) {
+export async function purgeSessions(deps: Pick<SessionDeps, 'store' | 'clock' | 'config'>) {
   const now = deps.clock.now();
+  // Sessions that ran out unnoticed give their status-list slot back (src/tokens/status-list.ts).
+  await deps.store.statusSlots.releaseExpired(now, deps.config.refreshIdleTtl);
   return deps.store.sessions.purge({
     // Grace ends when usedAt + W <= now (refresh.ts); purge clears rows with usedAt < sealedBefore.
     sealedBefore: new Date(addSeconds(now, -deps.config.refreshReuseInterval).getTime() + 1),

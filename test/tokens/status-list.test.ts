@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeSessions } from '../../src/sessions/housekeeping.js';
 import { REBUILD_MS, STATUS_LIST_SIZE, encodeStatusList } from '../../src/tokens/status-list.js';
 import { type LoggedIn, parallelRefreshes, refresh, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { usingPostgres } from '../support/database.js';
@@ -187,6 +188,30 @@ describe('slot reuse', () => {
       // The old session's later deletion (housekeeping) must not touch the slot's new holder.
       await local.database.db.prisma.session.delete({ where: { id: decodeJwt(first.accessToken).sid as string } });
       expect((await local.database.db.prisma.statusSlot.findUniqueOrThrow({ where: { slot: slot! } })).revoked).toBe(false);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('releases the slot of a session that expired unnoticed, once its last token has expired, without setting its bit', async () => {
+    const local = await startHarness({
+      REFRESH_TOKEN_TTL: '7200',
+      REFRESH_IDLE_TTL: '3600',
+      ACCESS_TOKEN_TTL: '600',
+      CLOCK_SKEW: '0',
+    });
+    try {
+      const user = await registerAndLogin(local);
+      const sid = decodeJwt(user.accessToken).sid as string;
+      const { statusSlot } = await local.database.db.prisma.session.findUniqueOrThrow({ where: { id: sid } });
+      local.clock.advance(3600); // idle-expired now
+      await purgeSessions(local.services);
+      const row = await local.database.db.prisma.statusSlot.findUniqueOrThrow({ where: { slot: statusSlot! } });
+      expect(row.revoked).toBe(false);
+      expect(row.freeAt?.getTime()).toBe(local.clock.now().getTime() + 600_000);
+      local.clock.advance(600);
+      const next = await registerAndLogin(local, uniqueEmail());
+      expect(statusOf(next.accessToken)).toEqual(statusOf(user.accessToken));
     } finally {
       await local.close();
     }
