@@ -7,7 +7,7 @@ import { methodNotAllowed } from './middleware/errors.js';
 const LIST_ID = /^[1-9][0-9]{0,4}$/;
 
 /**
- * GET /statuslists/:id (draft-ietf-oauth-status-list-17 §8.1): the signed Status List Token,
+ * GET /statuslists/:id (draft-ietf-oauth-status-list-21 §8): the signed Status List Token,
  * public and cacheable like the JWKS; `max-age` = its `ttl`, so a resource server that caches
  * it sees a revocation within STATUS_LIST_TTL (+ the ≤ 1 s this instance keeps its copy).
  */
@@ -29,7 +29,7 @@ export function statusListRoutes(deps: { config: Config; statusLists: StatusList
         res.status(304).end();
         return;
       }
-      // §8.1: exactly this media type (a string body would get Express's charset parameter).
+      // §8: exactly this media type (a string body would get Express's charset parameter).
       res.set('Content-Type', STATUS_LIST_MEDIA_TYPE).send(Buffer.from(doc.jwt));
     })
     .all(methodNotAllowed('GET', 'HEAD'));

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { StatusSlotStore } from '../store/status-slots.js';
 
-// Token Status List, draft-ietf-oauth-status-list-17: how a resource server learns that an
+// Token Status List, draft-ietf-oauth-status-list-21: how a resource server learns that an
 // access token was revoked without asking Latchkey per request.
 //
 // Allocation (src/store/sessions.ts, CREATE_SESSION): a session takes one slot at login and every

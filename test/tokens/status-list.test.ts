@@ -8,7 +8,7 @@ import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { bearer } from '../http/helpers.js';
 
-// The token status list (draft-ietf-oauth-status-list-17; CONTRACT.md Part 2 "Revocation that
+// The token status list (draft-ietf-oauth-status-list-21; CONTRACT.md Part 2 "Revocation that
 // reaches resource servers"): every access token names a bit, every revocation sets it.
 
 let h: Harness;

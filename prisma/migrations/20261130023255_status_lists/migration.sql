@@ -32,7 +32,7 @@ UPDATE "sessions" s SET "status_slot" = slots."slot" FROM slots WHERE s."id" = s
 
 -- A session that ends (revoked: logout, reuse detection, password change, disable …; or deleted:
 -- user deletion, housekeeping) revokes its status-list slot in the same transaction, whichever
--- code path ended it: the rule is stated once, here (draft-ietf-oauth-status-list-17 §7.1,
+-- code path ended it: the rule is stated once, here (draft-ietf-oauth-status-list-21 §7.1,
 -- status INVALID). `holder` guards a slot already handed to a new session. The slot may be
 -- reused once every access token carrying it has expired: token_ttl seconds after the end.
 CREATE FUNCTION latchkey_session_ended() RETURNS trigger LANGUAGE plpgsql AS $$
