@@ -1,5 +1,12 @@
 import { type JWK, type JWSHeaderParameters, importJWK } from 'jose';
-import { type Cached, DocumentCache, DocumentError, type FetchLike, RETRY_AFTER_FAILURE_MS, getDocument } from './document-cache.js';
+import {
+  type Cached,
+  DocumentCache,
+  DocumentError,
+  type FetchLike,
+  RETRY_AFTER_FAILURE_MS,
+  getDocument,
+} from './document-cache.js';
 import { InvalidTokenError, IssuerUnavailableError } from './errors.js';
 
 // The issuer's JWKS, fetched and cached here rather than with jose's createRemoteJWKSet, which

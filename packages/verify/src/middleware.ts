@@ -31,11 +31,15 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** RFC 6750 §2.1 b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-export function requireAuthHandler(verify: (token: string) => Promise<AccessTokenClaims>, options: RequireAuthOptions): RequestHandler {
+export function requireAuthHandler(
+  verify: (token: string) => Promise<AccessTokenClaims>,
+  options: RequireAuthOptions,
+): RequestHandler {
   const scope = [...(options.scope ?? [])];
   const roles = [...(options.roles ?? [])];
   for (const value of [...scope, ...roles]) {
-    if (!SCOPE_TOKEN.test(value)) throw new TypeError(`requireAuth: ${JSON.stringify(value)} is not a scope token (RFC 6749 §3.3)`);
+    if (!SCOPE_TOKEN.test(value))
+      throw new TypeError(`requireAuth: ${JSON.stringify(value)} is not a scope token (RFC 6749 §3.3)`);
   }
 
   return function requireAuth(req, res, next) {

@@ -127,7 +127,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
   const claims = payload as AccessTokenClaims;
   for (const name of ['sub', 'jti', 'client_id'] as const) {
-    if (typeof claims[name] !== 'string' || claims[name].length === 0) throw new InvalidTokenError(`the ${name} claim is not valid`);
+    if (typeof claims[name] !== 'string' || claims[name].length === 0)
+      throw new InvalidTokenError(`the ${name} claim is not valid`);
   }
   if (claims.sid !== undefined && typeof claims.sid !== 'string') throw new InvalidTokenError('the sid claim is not valid');
   if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new InvalidTokenError('the scope claim is not valid');
@@ -150,7 +151,8 @@ function isStatusClaim(status: unknown): boolean {
 function asVerifyError(error: unknown): VerifyError {
   if (error instanceof VerifyError) return error;
   if (error instanceof joseErrors.JWTExpired) return new InvalidTokenError('the access token has expired');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new InvalidTokenError('the token signature is not valid');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return new InvalidTokenError('the token signature is not valid');
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return new InvalidTokenError('the token alg is not allowed');
   if (error instanceof joseErrors.JWTClaimValidationFailed) return new InvalidTokenError(`the ${error.claim} claim is not valid`);
   return new InvalidTokenError('the access token is malformed', { cause: error });
