@@ -67,13 +67,16 @@ describe('revocation through the status list', () => {
     expect(issuer.requests.statusList).toBe(2);
   });
 
-  it('revalidates an unchanged list with its ETag (304) and keeps verifying', async () => {
+  it('revalidates an unchanged list and JWKS with their ETags (304) and keeps verifying', async () => {
     const verifier = verifierFor();
     const { token } = await issuer.issue();
     await verifier.verify(token);
     issuer.clock.advance(issuer.statusListTtl + 1);
     await verifier.verify(token);
-    expect(issuer.requests).toMatchObject({ statusList: 2, notModified: 1 });
+    expect(issuer.requests).toMatchObject({ statusList: 2, jwks: 1, notModified: 1 });
+    issuer.clock.advance(issuer.jwksMaxAge);
+    await verifier.verify(token);
+    expect(issuer.requests).toMatchObject({ statusList: 3, jwks: 2, notModified: 3 });
   });
 
   it('asks again when a set bit comes from a list signed before the token (a reused index)', async () => {
@@ -104,6 +107,10 @@ describe('revocation through the status list', () => {
     });
     const malformed = await issuer.issue({ status: { status_list: { idx: -1, uri: issuer.statusListUri() } } });
     await expect(verifier.verify(malformed.token)).rejects.toMatchObject({ description: 'the status claim is not valid' });
+    const unknown = await issuer.issue({ status: { status_list: { idx: 1, uri: `${issuer.url}/statuslists/unknown` } } });
+    await expect(verifier.verify(unknown.token)).rejects.toMatchObject({
+      description: 'the token status list could not be verified',
+    });
     const elsewhere = await issuer.issue({ status: { status_list: { idx: 1, uri: 'http://169.254.169.254/statuslists/1' } } });
     await expect(verifier.verify(elsewhere.token)).rejects.toMatchObject({
       description: 'the token status list is not on the issuer',
