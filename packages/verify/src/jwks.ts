@@ -100,7 +100,9 @@ export class KeySet {
       keys = await this.#importKeys(response.body);
       etag = response.etag;
     }
-    const maxAge = clampSeconds(response.maxAge ?? DEFAULT_MAX_AGE, MIN_MAX_AGE, MAX_MAX_AGE);
+    // A 304 without caching headers keeps the max-age of the copy it revalidates.
+    const previousMaxAge = previous && response.status === 304 ? (previous.freshUntil - previous.fetchedAt) / 1000 : undefined;
+    const maxAge = clampSeconds(response.maxAge ?? previousMaxAge ?? DEFAULT_MAX_AGE, MIN_MAX_AGE, MAX_MAX_AGE);
     const freshUntil = now + maxAge * 1000;
     return { value: keys, etag, fetchedAt: now, freshUntil, usableUntil: freshUntil + this.options.staleIfError * 1000 };
   }

@@ -69,7 +69,10 @@ export function requireAuthHandler(
           if (error instanceof VerifyError) sendError(res, error);
           else next(error);
         },
-      );
+      )
+      // A handler after this one that throws synchronously (outside Express's own catch) still
+      // reaches the error handler instead of becoming an unhandled rejection.
+      .catch(next);
   };
 }
 
