@@ -23,6 +23,8 @@ export interface StatusListTamper {
   /** The bit array replaced by all zeroes after signing: the signature no longer matches. */
   alteredPayload?: boolean;
   sub?: string;
+  /** No kid in the header (the draft does not require one). */
+  noKid?: boolean;
 }
 
 export interface IssueOptions {
@@ -191,7 +193,7 @@ export class FakeIssuer {
       ttl: this.statusListTtl,
       status_list: { bits: 1, lst },
     })
-      .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: tamper.typ ?? 'statuslist+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: tamper.noKid ? undefined : signer.kid, typ: tamper.typ ?? 'statuslist+jwt' })
       .sign(signer.privateKey);
     if (!tamper.alteredPayload) return jwt;
     const [header, payload, signature] = jwt.split('.');

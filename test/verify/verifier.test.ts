@@ -127,6 +127,15 @@ describe('revocation through the status list', () => {
 });
 
 describe('a bad status list fails closed', () => {
+  it('accepts a list signed without a kid by one of the JWKS keys (draft §11.3)', async () => {
+    issuer.tamper = { noKid: true };
+    await issuer.addKey(); // two keys in the JWKS: the older one is tried and fails first
+    const { token, idx } = await issuer.issue({ list: '3' });
+    await expect(verifierFor().verify(token)).resolves.toBeDefined();
+    issuer.setBit(idx, true, '3');
+    await expect(verifierFor().verify(token)).rejects.toMatchObject(revoked);
+  });
+
   it.each([
     ['a wrong typ', { typ: 'JWT' }],
     ['a signature by a key outside the JWKS', { wrongKey: true }],

@@ -66,6 +66,12 @@ export class KeySet {
     return key.key;
   };
 
+  /** The JWKS keys for `alg`: for a document signed without a kid (a status list need not carry one). */
+  async keysForAlg(alg: unknown): Promise<CryptoKey[]> {
+    const keys = await this.#usableKeys();
+    return [...keys.values()].filter((key) => key.alg === alg).map((key) => key.key);
+  }
+
   async #usableKeys(): Promise<KeyMap> {
     const current = this.#cache.current;
     if (current && this.options.now() < current.freshUntil) return current.value;

@@ -1,4 +1,4 @@
-import { jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyOptions, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { type Cached, DocumentCache, DocumentError, type FetchLike, getDocument } from './document-cache.js';
 import { InvalidTokenError, IssuerUnavailableError } from './errors.js';
 import { type KeySet, clampSeconds, unavailable } from './jwks.js';
@@ -112,17 +112,21 @@ export class StatusLists {
 
   /** §8.3 steps 3-5: signature by a key of the issuer's JWKS, typ, sub = uri, iat, exp, ttl, the list itself. */
   async #verify(uri: string, jwt: string, now: number): Promise<StatusList> {
-    let payload;
+    const options: JWTVerifyOptions = {
+      // RFC 8725 §3.11 and §5.1: explicit typing, so no other JWT of the issuer passes for a list.
+      typ: 'statuslist+jwt',
+      algorithms: [...this.options.algorithms],
+      subject: uri,
+      requiredClaims: ['sub', 'iat'],
+      currentDate: new Date(now),
+      clockTolerance: this.options.clockTolerance,
+    };
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(jwt.trim(), this.options.keys.keyFor, {
-        // RFC 8725 §3.11 and §5.1: explicit typing, so no other JWT of the issuer passes for a list.
-        typ: 'statuslist+jwt',
-        algorithms: [...this.options.algorithms],
-        subject: uri,
-        requiredClaims: ['sub', 'iat'],
-        currentDate: new Date(now),
-        clockTolerance: this.options.clockTolerance,
-      }));
+      const token = jwt.trim();
+      const { kid, alg } = decodeProtectedHeader(token);
+      if (typeof kid === 'string') ({ payload } = await jwtVerify(token, this.options.keys.keyFor, options));
+      else payload = await verifyWithAnyKey(token, await this.options.keys.keysForAlg(alg), options);
     } catch (error) {
       const transient = error instanceof IssuerUnavailableError;
       throw new DocumentError(`${uri} failed verification`, transient, { cause: error });
@@ -137,4 +141,18 @@ export class StatusLists {
       throw new DocumentError(`${uri}: ${(error as Error).message}`, false, { cause: error });
     }
   }
+}
+
+/** §11.3 lets the list name its key by kid or not at all: without one, any JWKS key of its alg may have signed it. */
+async function verifyWithAnyKey(jwt: string, keys: readonly CryptoKey[], options: JWTVerifyOptions): Promise<JWTPayload> {
+  let failure: unknown = new InvalidTokenError('no key of the issuer JWKS has this alg');
+  for (const key of keys) {
+    try {
+      return (await jwtVerify(jwt, key, options)).payload;
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
+      failure = error;
+    }
+  }
+  throw failure;
 }
