@@ -4,6 +4,17 @@
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/** How the verifier reaches the issuer: shared by the JWKS and the status lists. */
+export interface IssuerAccess {
+  readonly algorithms: readonly string[];
+  readonly fetch: FetchLike;
+  /** ms since the epoch, on the verifier's clock */
+  readonly now: () => number;
+  readonly timeoutMs: number;
+  /** Seconds a stale copy may still serve while the issuer cannot be reached. */
+  readonly staleIfError: number;
+}
+
 /** Why a document could not be refreshed. `transient`: the issuer may answer later (network, 5xx, 429). */
 export class DocumentError extends Error {
   constructor(

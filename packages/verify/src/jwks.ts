@@ -3,7 +3,7 @@ import {
   type Cached,
   DocumentCache,
   DocumentError,
-  type FetchLike,
+  type IssuerAccess,
   RETRY_AFTER_FAILURE_MS,
   getDocument,
 } from './document-cache.js';
@@ -20,14 +20,8 @@ interface VerificationKey {
 
 type KeyMap = ReadonlyMap<string, VerificationKey>;
 
-export interface KeySetOptions {
+export interface KeySetOptions extends IssuerAccess {
   jwksUri: string;
-  algorithms: readonly string[];
-  fetch: FetchLike;
-  now: () => number;
-  timeoutMs: number;
-  /** Seconds a stale JWKS may still serve while the issuer cannot be reached. */
-  staleIfError: number;
   /** An unknown kid refetches the JWKS at most this often (seconds). */
   unknownKidCooldown: number;
 }

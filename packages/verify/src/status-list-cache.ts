@@ -1,5 +1,5 @@
 import { type JWTPayload, type JWTVerifyOptions, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { type Cached, DocumentCache, DocumentError, type FetchLike, getDocument } from './document-cache.js';
+import { type Cached, DocumentCache, DocumentError, type IssuerAccess, getDocument } from './document-cache.js';
 import { InvalidTokenError, IssuerUnavailableError } from './errors.js';
 import { type KeySet, clampSeconds, unavailable } from './jwks.js';
 import { STATUS_VALID, type StatusList, decodeStatusList, statusAt } from './status-list.js';
@@ -11,15 +11,10 @@ export interface StatusReference {
   readonly uri: string;
 }
 
-export interface StatusListCacheOptions {
+/** A stale list serves for `staleIfError` at most, and never past its own `exp`. */
+export interface StatusListCacheOptions extends IssuerAccess {
   keys: KeySet;
-  algorithms: readonly string[];
-  fetch: FetchLike;
-  now: () => number;
-  timeoutMs: number;
   clockTolerance: number;
-  /** Seconds a stale list may still serve while the issuer cannot be reached (never past its `exp`). */
-  staleIfError: number;
 }
 
 /** §11.5: bound the issuer's caching hints. Without `ttl` or `max-age`, 30 s (Latchkey's default). */
