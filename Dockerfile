@@ -16,14 +16,17 @@ COPY package.json package-lock.json prisma.config.ts tsconfig.json tsconfig.buil
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
+# The npm workspace's manifest (packages/verify, a library for resource servers: not in the image).
+COPY packages/verify/package.json ./packages/verify/
 # The template is best effort (scripts/prepare-pglite.ts); the directory exists either way for the COPY below.
-RUN npm ci --no-audit --no-fund && mkdir -p node_modules/.cache/latchkey && npm run build
+RUN npm ci --no-audit --no-fund && mkdir -p node_modules/.cache/latchkey && npm run build:server
 
 # 2. Production dependencies only. Without the prisma CLI and the sources, the postinstall script
 #    skips both of its steps; their results come from the build stage.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/verify/package.json ./packages/verify/
 COPY scripts ./scripts
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'data', 'keys', 'tmp', 'coverage', 'src/store/generated'] },
+  { ignores: ['node_modules', 'dist', 'packages/*/dist', 'data', 'keys', 'tmp', 'coverage', 'src/store/generated'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

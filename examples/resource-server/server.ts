@@ -5,9 +5,9 @@ const latchkeyUrl = (process.env.LATCHKEY_URL ?? 'http://localhost:3000').replac
 const port = Number(process.env.PORT ?? 4000);
 
 const app = createResourceServer({
-  jwksUrl: new URL(`${latchkeyUrl}/.well-known/jwks.json`),
   issuer: process.env.LATCHKEY_ISSUER ?? latchkeyUrl,
   audience: process.env.LATCHKEY_AUDIENCE ?? 'api',
+  jwksUrl: new URL(`${latchkeyUrl}/.well-known/jwks.json`),
 });
 
 app.listen(port, () => {

@@ -6,7 +6,8 @@ import { registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // examples/resource-server works as its README says: against a listening Latchkey, including
-// across a key rotation.
+// across a key rotation. Latchkey listens first so ISSUER is its real URL: the JWKS and each
+// token's status list are fetched from there.
 
 let h: Harness;
 let latchkey: Server;
@@ -19,16 +20,11 @@ async function listen(server: Server): Promise<number> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
-  latchkey = createServer(h.apps.public);
-  const port = await listen(latchkey);
-  api = createServer(
-    createResourceServer({
-      jwksUrl: new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`),
-      issuer: h.config.issuer,
-      audience: h.config.audience,
-    }),
-  );
+  latchkey = createServer();
+  const issuer = `http://127.0.0.1:${await listen(latchkey)}`;
+  h = await startHarness({ ISSUER: issuer, KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
+  latchkey.on('request', h.apps.public);
+  api = createServer(createResourceServer({ issuer: h.config.issuer, audience: h.config.audience }));
   apiUrl = `http://127.0.0.1:${await listen(api)}`;
 });
 afterAll(async () => {
@@ -36,11 +32,12 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
-  await h.close();
+  await h?.close();
 });
 
-const profile = (token?: string) =>
-  fetch(`${apiUrl}/api/profile`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+const get = (path: string, token?: string) =>
+  fetch(`${apiUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+const profile = (token?: string) => get('/api/profile', token);
 
 it('serves the protected route to a Latchkey access token, before and after a rotation', async () => {
   await h.admin.post('/admin/keys/rotate').expect(201); // the next key, pre-published
@@ -75,4 +72,21 @@ it('refuses a missing, forged or wrong-audience token with 401 and a Bearer chal
     .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
     .sign(key);
   expect((await profile(billing)).status).toBe(401);
+});
+
+it('enforces a permission: 403 insufficient_scope without orders:read, 200 with it', async () => {
+  const user = await registerAndLogin(h); // no roles, so no scope claim
+  const res = await get('/api/orders', user.accessToken);
+  expect(res.status).toBe(403);
+  expect(await res.json()).toEqual({ error: 'insufficient_scope', error_description: 'the token lacks the scope orders:read' });
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", .*scope="orders:read"$/);
+
+  // The same token as Latchkey would issue it to a user whose role grants orders:read.
+  const { kid, alg, key } = h.services.keys.signingKey();
+  const reader = await new SignJWT({ ...decodeJwt(user.accessToken), scope: 'orders:read' })
+    .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+    .sign(key);
+  const ok = await get('/api/orders', reader);
+  expect(ok.status).toBe(200);
+  expect(await ok.json()).toEqual({ orders: [], readBy: user.userId });
 });
