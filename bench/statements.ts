@@ -41,6 +41,7 @@ try {
       ip: null,
       userAgent: null,
       statusTokenTtl: 630,
+      statusReuseBefore: new Date(0),
       event: { type: 'login_succeeded' },
     });
   }

@@ -5,7 +5,7 @@ import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js
 import type { SecurityEvent } from '../store/security-events.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
-import { statusReference } from '../tokens/status-list.js';
+import { statusReference, statusReuseCutoff } from '../tokens/status-list.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
 
@@ -79,6 +79,7 @@ export async function login(
     ip: ctx.ip,
     userAgent: ctx.userAgent,
     statusTokenTtl: config.accessTokenTtl + config.clockSkew,
+    statusReuseBefore: statusReuseCutoff(now, config),
     event, // written with the session, in the same statement
   });
   audit.logged({ ...event, sessionId: session.id });

@@ -74,6 +74,8 @@ export class SessionStore {
     userAgent: string | null;
     /** Seconds an access token of this session may verify after the session ends (TTL + skew). */
     statusTokenTtl: number;
+    /** Only slots freed before this instant are handed out again (src/tokens/status-list.ts). */
+    statusReuseBefore: Date;
     event: SecurityEvent;
   }): Promise<SessionRecord> {
     const { userId, now, expiresAt, token, ip, event } = input;
@@ -91,6 +93,7 @@ export class SessionStore {
       event.requestId ?? null,
       JSON.stringify(event.details ?? {}),
       input.statusTokenTtl,
+      input.statusReuseBefore,
     ]);
     return rows[0]!;
   }
@@ -202,7 +205,8 @@ export class SessionStore {
 
 /**
  * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,
- * $9–$11 event type, request id, details, $12 the status slot's token lifetime (s).
+ * $9–$11 event type, request id, details, $12 the status slot's token lifetime (s), $13 reuse
+ * only slots freed before this.
  *
  * The session takes a status-list slot in the same statement: the lowest free one whose last
  * token has expired (SKIP LOCKED: concurrent logins take different ones), else a new one.
@@ -211,7 +215,7 @@ const CREATE_SESSION: Statement = {
   name: 'latchkey_create_session',
   text: `
     WITH reusable AS (
-      SELECT slot FROM status_slots WHERE free_at <= $3 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
+      SELECT slot FROM status_slots WHERE free_at <= $13 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
     ), reused AS (
       UPDATE status_slots SET holder = $1::uuid, revoked = false, free_at = NULL, token_ttl = $12
        WHERE slot IN (SELECT slot FROM reusable)

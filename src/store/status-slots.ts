@@ -8,10 +8,10 @@ import type { PrismaClient } from './generated/client.js';
 export class StatusSlotStore {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The revoked slots in [from, to), ascending. */
-  async revokedBetween(from: number, to: number): Promise<number[]> {
+  /** The slots in [from, to) revoked while a token carrying them may still verify, ascending. */
+  async revokedBetween(from: number, to: number, now: Date): Promise<number[]> {
     const rows = await this.prisma.statusSlot.findMany({
-      where: { revoked: true, slot: { gte: from, lt: to } },
+      where: { revoked: true, slot: { gte: from, lt: to }, OR: [{ freeAt: null }, { freeAt: { gt: now } }] },
       select: { slot: true },
       orderBy: { slot: 'asc' },
     });

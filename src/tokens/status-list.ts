@@ -12,8 +12,8 @@ import type { StatusSlotStore } from '../store/status-slots.js';
 // Allocation (src/store/sessions.ts, CREATE_SESSION): a session takes one slot at login and every
 // access token of that session carries it, so revoking the session is one bit however many
 // tokens it issued, and a refresh (the hot path) allocates nothing. A slot goes back to the pool
-// only once every token that carried it has expired (its holder's end + ACCESS_TOKEN_TTL + skew),
-// and the pool is used lowest-free-first, so the lists stay as small as the number of live
+// only once every token that carried it has expired (its holder's end + ACCESS_TOKEN_TTL + skew)
+// and every cached list that showed it revoked has been replaced (statusReuseCutoff), and the pool is used lowest-free-first, so the lists stay as small as the number of live
 // sessions and are mostly zeros, which DEFLATE compresses to almost nothing.
 //
 // Serving: each list is built from the revoked slots at most once per REBUILD_MS per instance
@@ -33,6 +33,15 @@ export const REBUILD_MS = 1_000;
 export interface StatusReference {
   idx: number;
   uri: string;
+}
+
+/**
+ * A freed slot (its last token expired) shows a clear bit in every list built from then on, but
+ * a copy built before may still be cached for STATUS_LIST_TTL (+ REBUILD_MS here). The slot waits
+ * that long more before a new session takes it, so no cached list shows a new token as revoked.
+ */
+export function statusReuseCutoff(now: Date, config: Pick<Config, 'statusListTtl'>): Date {
+  return new Date(now.getTime() - config.statusListTtl * 1000 - 2 * REBUILD_MS);
 }
 
 export const statusListUri = (issuer: string, listId: number) => `${issuer}/statuslists/${listId}`;
@@ -92,7 +101,8 @@ export class StatusLists {
   async #build(listId: number, cached: Cached | undefined): Promise<StatusListDocument | undefined> {
     const first = (listId - 1) * STATUS_LIST_SIZE;
     if (!cached && !(await this.store.anyAtOrAbove(first))) return undefined;
-    const revoked = await this.store.revokedBetween(first, first + STATUS_LIST_SIZE);
+    // A freed slot's bit reads clear again: no token carrying it verifies any more.
+    const revoked = await this.store.revokedBetween(first, first + STATUS_LIST_SIZE, this.clock.now());
     const lst = encodeStatusList(revoked.map((slot) => slot - first));
     const now = this.clock.now().getTime();
     const { kid } = this.keys.signingKey();

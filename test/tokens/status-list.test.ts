@@ -26,9 +26,9 @@ const statusOf = (accessToken: string) => (decodeJwt(accessToken).status as { st
 const path = (uri: string) => new URL(uri).pathname;
 
 /** What a resource server does: fetch the list, verify it against the JWKS, read the bit (§4.1). */
-async function bitOf(claim: StatusClaim): Promise<number> {
-  const jwks = createLocalJWKSet((await h.http.get('/.well-known/jwks.json').expect(200)).body);
-  const res = await h.http
+async function bitOf(claim: StatusClaim, at: Harness = h): Promise<number> {
+  const jwks = createLocalJWKSet((await at.http.get('/.well-known/jwks.json').expect(200)).body);
+  const res = await at.http
     .get(path(claim.uri))
     .buffer(true)
     .parse((r, done) => {
@@ -164,7 +164,7 @@ describe('every revocation sets the bit of the tokens that still verify, and onl
 });
 
 describe('slot reuse', () => {
-  it('gives a revoked session’s slot to a new session only after every token carrying it has expired, with its bit clear', async () => {
+  it('gives a revoked session’s slot to a new session only once every token carrying it has expired and every cached list showing it revoked is stale, with its bit clear', async () => {
     const local = await startHarness({ ACCESS_TOKEN_TTL: '60', STATUS_LIST_TTL: '10', CLOCK_SKEW: '5' });
     try {
       const first = await registerAndLogin(local);
@@ -178,7 +178,14 @@ describe('slot reuse', () => {
       const early = await registerAndLogin(local, uniqueEmail());
       expect(await slotOf(early.accessToken)).not.toBe(slot);
 
-      local.clock.advance(1); // now none can
+      local.clock.advance(1); // now none can, and lists built from now on show the bit clear …
+      local.clock.advance(REBUILD_MS / 1000);
+      expect(await bitOf(statusOf(first.accessToken), local)).toBe(0);
+      local.clock.advance(10 + 2 - 1 - REBUILD_MS / 1000); // … but a copy cached before may live STATUS_LIST_TTL more
+      const cautious = await registerAndLogin(local, uniqueEmail());
+      expect(await slotOf(cautious.accessToken)).not.toBe(slot);
+
+      local.clock.advance(1);
       const late = await registerAndLogin(local, uniqueEmail());
       expect(await slotOf(late.accessToken)).toBe(slot);
       expect(statusOf(late.accessToken)).toEqual(statusOf(first.accessToken));
@@ -209,7 +216,7 @@ describe('slot reuse', () => {
       const row = await local.database.db.prisma.statusSlot.findUniqueOrThrow({ where: { slot: statusSlot! } });
       expect(row.revoked).toBe(false);
       expect(row.freeAt?.getTime()).toBe(local.clock.now().getTime() + 600_000);
-      local.clock.advance(600);
+      local.clock.advance(600 + local.config.statusListTtl + 2);
       const next = await registerAndLogin(local, uniqueEmail());
       expect(statusOf(next.accessToken)).toEqual(statusOf(user.accessToken));
     } finally {
@@ -225,7 +232,7 @@ describe('slot reuse', () => {
         h.http.post('/auth/logout').set('Cookie', `${h.config.refreshCookieName}=${u.refreshToken}`).expect(204),
       ),
     );
-    h.clock.advance(h.config.accessTokenTtl + h.config.clockSkew + 1);
+    h.clock.advance(h.config.accessTokenTtl + h.config.clockSkew + h.config.statusListTtl + 3);
     const logins = await Promise.all(users.map((u) => h.http.post('/auth/login').send({ email: u.email, password: u.password })));
     const claims = logins.map((res) => {
       expect(res.status).toBe(200);

@@ -1,7 +1,7 @@
 import { decodeStatusList, statusAt } from '@latchkey/verify';
 import { describe, expect, it } from 'vitest';
 
-// The encoding vectors of draft-ietf-oauth-status-list-20 §4.2 and Appendix C: bit order is
+// The encoding vectors of draft-ietf-oauth-status-list-21 §4.2 and Appendix C: bit order is
 // least significant bit first within each byte (§11.1 warns that this is easy to get wrong).
 
 const statuses = (lst: string, bits: number, count: number) => {

@@ -4,7 +4,7 @@ import { InvalidTokenError, IssuerUnavailableError } from './errors.js';
 import { type KeySet, clampSeconds, unavailable } from './jwks.js';
 import { STATUS_VALID, type StatusList, decodeStatusList, statusAt } from './status-list.js';
 
-// Fetching, verifying and caching Status List Tokens (draft-ietf-oauth-status-list-20 §5.1, §8).
+// Fetching, verifying and caching Status List Tokens (draft-ietf-oauth-status-list-21 §5.1, §8).
 
 export interface StatusReference {
   readonly idx: number;

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 
-// The Status List data structure of draft-ietf-oauth-status-list-20 §4. Section numbers in this
+// The Status List data structure of draft-ietf-oauth-status-list-21 §4. Section numbers in this
 // package are those of -20, the latest text we could read (the datatracker lists a -21 of
 // 2026-11-03 whose text we did not have).
 

@@ -20,7 +20,7 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   /** RFC 9068 §2.2.3.1: role names. */
   roles?: string[];
-  /** draft-ietf-oauth-status-list-20 §6.2: where the token's revocation bit lives. */
+  /** draft-ietf-oauth-status-list-21 §6.2: where the token's revocation bit lives. */
   status?: { status_list: { idx: number; uri: string } };
 }
 
@@ -103,7 +103,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw asVerifyError(error);
     }
     const claims = accessTokenClaims(payload);
-    // draft-ietf-oauth-status-list-20 §8.3: the token is valid in itself; now its status.
+    // draft-ietf-oauth-status-list-21 §8.3: the token is valid in itself; now its status.
     const ref = claims.status?.status_list;
     if (ref) {
       if (!issuerUris.has(ref.uri)) {
@@ -136,7 +136,7 @@ function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
     throw new InvalidTokenError('the roles claim is not valid');
   }
   if (claims.status !== undefined && !isStatusClaim(claims.status)) {
-    // draft-ietf-oauth-status-list-20 §8.3 step 1: a status claim must follow §6.2.
+    // draft-ietf-oauth-status-list-21 §8.3 step 1: a status claim must follow §6.2.
     throw new InvalidTokenError('the status claim is not valid');
   }
   return claims;

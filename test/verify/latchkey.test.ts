@@ -1,0 +1,105 @@
+import { type Server, createServer } from 'node:http';
+import { type Verifier, createVerifier } from '@latchkey/verify';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoggedIn, refresh, registerAndLogin } from '../support/auth.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { bearer } from '../http/helpers.js';
+
+// Revocation that reaches resource servers (CONTRACT.md Part 2), end to end: a listening
+// Latchkey, and @latchkey/verify fetching its JWKS and status lists over HTTP, both on the same
+// fake clock. Each way a session ends must reach the verifier within STATUS_LIST_TTL + 1 s, and
+// a live session's token must never be rejected.
+
+const TTL = 30;
+let h: Harness;
+let latchkey: Server;
+
+beforeAll(async () => {
+  latchkey = createServer();
+  await new Promise<void>((resolve) => latchkey.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(latchkey.address() as { port: number }).port}`;
+  h = await startHarness({ ISSUER: issuer, STATUS_LIST_TTL: String(TTL), JWKS_MAX_AGE: '300', KEY_PREPUBLISH: '600' });
+  latchkey.on('request', h.apps.public);
+});
+afterAll(async () => {
+  latchkey?.closeAllConnections();
+  await new Promise((resolve) => latchkey?.close(resolve));
+  await h?.close();
+});
+
+const newVerifier = () => createVerifier({ issuer: h.config.issuer, audience: h.config.audience, clock: h.clock });
+
+async function verdict(verifier: Verifier, token: string): Promise<string> {
+  try {
+    await verifier.verify(token);
+    return 'valid';
+  } catch (error) {
+    return (error as { description?: string }).description ?? String(error);
+  }
+}
+
+/** Logs `user` out one way; `bystander` is another user whose session stays live. */
+type Revocation = (user: LoggedIn) => Promise<unknown>;
+
+const revocations: Record<string, Revocation> = {
+  logout: (user) => h.http.post('/auth/logout').set('Cookie', `${h.config.refreshCookieName}=${user.refreshToken}`).expect(204),
+  'logout-all': (user) => h.http.post('/auth/logout-all').set(bearer(user.accessToken)).expect(204),
+  'reuse detection': async (user) => {
+    await refresh(h, user.refreshToken).expect(200);
+    h.clock.advance(h.config.refreshReuseInterval + 1);
+    await refresh(h, user.refreshToken).expect(401);
+  },
+  'admin revoke-sessions': (user) => h.admin.post(`/admin/users/${user.userId}/revoke-sessions`).expect(200),
+};
+
+describe.each(Object.entries(revocations))('after %s', (_kind, revoke) => {
+  it('the verifier rejects the session’s token within STATUS_LIST_TTL + 1 s and keeps accepting a live one', async () => {
+    const verifier = newVerifier();
+    const [user, bystander] = [await registerAndLogin(h), await registerAndLogin(h)];
+    expect(await verdict(verifier, user.accessToken)).toBe('valid'); // caches the JWKS and the list
+    expect(await verdict(verifier, bystander.accessToken)).toBe('valid');
+
+    await revoke(user);
+    h.clock.advance(TTL + 1);
+    expect(await verdict(verifier, user.accessToken)).toMatch(/revoked/);
+    expect(await verdict(verifier, bystander.accessToken)).toBe('valid');
+  });
+});
+
+it('never rejects a new session’s token, even on a slot a logged-out session used before', async () => {
+  const verifier = newVerifier();
+  const old = await registerAndLogin(h);
+  await revocations.logout!(old);
+  expect(await verdict(verifier, old.accessToken)).toBe('valid'); // the verifier caches a list with old's bit clear …
+  h.clock.advance(1);
+  expect(await verdict(verifier, old.accessToken)).toBe('valid');
+  h.clock.advance(TTL);
+  expect(await verdict(verifier, old.accessToken)).toMatch(/revoked/); // … then one with it set
+  // old's tokens have all expired, and every list showing its bit set is stale: the slot is free.
+  h.clock.advance(h.config.accessTokenTtl + h.config.clockSkew + TTL + 2 - TTL);
+  const fresh = await registerAndLogin(h);
+  // Lowest free slot first: some logged-out session's, never one past every slot handed out so far.
+  const idx = (token: string) => (decodeJwt(token).status as { status_list: { idx: number } }).status_list.idx;
+  expect(idx(fresh.accessToken)).toBeLessThanOrEqual(idx(old.accessToken));
+  expect(await verdict(verifier, fresh.accessToken)).toBe('valid');
+});
+
+it('rejects the tokens of a revoked key once the JWKS max-age has passed', async () => {
+  const verifier = newVerifier();
+  const user = await registerAndLogin(h);
+  expect(await verdict(verifier, user.accessToken)).toBe('valid');
+  const { kid } = decodeProtectedHeader(user.accessToken);
+  await h.admin.post(`/admin/keys/${kid}/revoke`).expect(200);
+  const fresh = await registerAndLogin(h); // signed by the key that took over at once
+  expect(decodeProtectedHeader(fresh.accessToken).kid).not.toBe(kid);
+  // Like jose's createRemoteJWKSet, the verifier refetches for an unknown kid at most every 30 s:
+  // tokens of a key that starts signing at once (revoke, rotate --now) wait that long there.
+  expect(await verdict(verifier, fresh.accessToken)).toMatch(/key/);
+  h.clock.advance(30);
+  expect(await verdict(verifier, fresh.accessToken)).toBe('valid');
+
+  h.clock.advance(300 + 1 - 30);
+  expect(await verdict(verifier, user.accessToken)).not.toBe('valid');
+  expect(decodeJwt(fresh.accessToken).sub).toBe(fresh.userId);
+});
