@@ -29,6 +29,7 @@ const envSchema = z.object({
     .regex(/^(postgres(ql)?|pglite):\/\/.+/, 'must be postgres://…, postgresql://… or pglite://…')
     .default('pglite://./data/pglite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_TIMEOUT: z.coerce.number().min(0.1, 'must be at least 0.1 (seconds)').max(600).default(5),
   ISSUER: z.url({ message: 'must be an absolute URL' }).default('http://localhost:3000'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('api'),
   ACCESS_TOKEN_TTL: seconds(600, 1),
@@ -79,6 +80,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** Seconds a request waits for the database (a pool connection, a lock, one statement) before 503. */
+  readonly databaseTimeout: number;
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtl: number;
@@ -141,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseTimeout: e.DATABASE_TIMEOUT,
     issuer,
     audience: e.ACCESS_TOKEN_AUDIENCE,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   // Where a start spends its time, in the "latchkey listening" line (ms since the first line of main).
   const phases: Record<string, number> = {};
   const phase = (name: string) => (phases[name] = Math.round(performance.now() - started));
-  const db = await openDatabase(location, { poolSize: config.databasePoolSize });
+  const db = await openDatabase(location, { poolSize: config.databasePoolSize, timeoutMs: config.databaseTimeout * 1000 });
   phase('databaseOpenMs');
   const { applied } = await applyMigrations(db, location);
   phase('migratedMs');

@@ -1,5 +1,6 @@
 import { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import type { LoginAttemptGuard } from '../limits/login-attempts.js';
 import { authenticate } from '../sessions/authenticate.js';
 import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
@@ -68,8 +69,9 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
       try {
         sendTokens(res, config, await rotateRefreshToken(deps, readRefreshCookie(req, config), requestContext(req)));
       } catch (error) {
-        // Contract: the cookie is cleared on any refresh failure.
-        clearRefreshCookie(res, config);
+        // Contract: cleared only when the token itself is dead (invalid_grant); a server-side
+        // failure (503 while the database is away, 500) must not log the user out.
+        if (error instanceof AppError && error.code === 'invalid_grant') clearRefreshCookie(res, config);
         throw error;
       }
     })

@@ -237,13 +237,23 @@ const PRESENTED_TOKEN = `
 
 const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
 
-/** $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor. */
+/**
+ * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor.
+ *
+ * `used_at` is when the rotation ran, not when the request arrived: $2 (the app's clock at
+ * arrival) plus the time this statement spent waiting in the database (for a lock, or behind a
+ * stall) until the row was written. The grace window (refresh.ts) then counts from the moment
+ * the successor existed, so a client that gave up on a stalled request and retries is judged
+ * from when its first request really rotated. Only the difference of two database timestamps
+ * is used, so tests keep their fake clock.
+ */
 export const PRESENT_AND_ROTATE: Statement = {
   name: 'latchkey_present_and_rotate',
   text: `
     WITH found AS (${PRESENTED_TOKEN}), parent AS (
       UPDATE refresh_tokens t
-         SET used_at = $2, successor_id = $4::uuid, successor_sealed = $6
+         SET used_at = $2::timestamptz + (clock_timestamp() - statement_timestamp()),
+             successor_id = $4::uuid, successor_sealed = $6
        WHERE t.token_hash = $1 AND t.used_at IS NULL
          AND EXISTS (SELECT 1 FROM sessions s
                       WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)

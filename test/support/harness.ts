@@ -60,8 +60,8 @@ export interface Instance {
 
 /** A whole Latchkey on a fresh database, a fake clock and captured logs; nothing listens. */
 export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const database = await freshDatabase();
   const config = testConfig(env, options);
+  const database = await freshDatabase({ timeoutMs: config.databaseTimeout * 1000 });
   const clock = new FakeClock();
   const logs = new LogCapture();
   const keyEncryptionKey = randomBytes(32);
