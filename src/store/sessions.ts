@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
-import type { SqlRunner, Statement } from './sql.js';
+import { type SqlRunner, defineStatement } from './sql.js';
 
 export interface SessionRecord {
   id: string;
@@ -195,9 +195,9 @@ export class SessionStore {
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
 /** $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash, $9–$11 event type, request id, details. */
-const CREATE_SESSION: Statement = {
-  name: 'latchkey_create_session',
-  text: `
+const CREATE_SESSION = defineStatement(
+  'latchkey_create_session',
+  `
     WITH session AS (
       INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent)
       VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6)
@@ -212,18 +212,18 @@ const CREATE_SESSION: Statement = {
     SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
            last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason"
       FROM session`,
-};
+);
 
-const FIND_SESSION: Statement = {
-  name: 'latchkey_find_session',
-  text: `
+const FIND_SESSION = defineStatement(
+  'latchkey_find_session',
+  `
     SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
            u.email, u.created_at AS "userCreatedAt"
       FROM sessions s
       JOIN users u ON u.id = s.user_id
      WHERE s.id = $1::uuid`,
-};
+);
 
 const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
@@ -235,7 +235,7 @@ const PRESENTED_TOKEN = `
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
      WHERE t.token_hash = $1`;
 
-const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
+const FIND_PRESENTED = defineStatement('latchkey_find_presented', PRESENTED_TOKEN);
 
 /**
  * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor.
@@ -249,9 +249,9 @@ const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESE
  * (implicit) transaction, which begins before a prepared statement waits for its locks;
  * `statement_timestamp()` would not do: for the extended protocol it is taken after that wait.
  */
-export const PRESENT_AND_ROTATE: Statement = {
-  name: 'latchkey_present_and_rotate',
-  text: `
+export const PRESENT_AND_ROTATE = defineStatement(
+  'latchkey_present_and_rotate',
+  `
     WITH found AS (${PRESENTED_TOKEN}), parent AS (
       UPDATE refresh_tokens t
          SET used_at = $2::timestamptz + (clock_timestamp() - now()),
@@ -268,7 +268,7 @@ export const PRESENT_AND_ROTATE: Statement = {
       UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM parent)
     )
     SELECT found.*, (SELECT count(*) FROM child)::int AS rotated FROM found`,
-};
+);
 
 function presentedToken(row: PresentedRow): PresentedToken {
   return {
