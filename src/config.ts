@@ -233,6 +233,12 @@ function checkCombinations(e: ParsedEnv, env: Env) {
     if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
       problems.push('ISSUER: must be https:// when NODE_ENV=production (http:// only for localhost)');
     }
+    if (e.TRUST_PROXY.trim().toLowerCase() === 'true') {
+      // Trusting every hop means the left-most X-Forwarded-For wins: a client that reaches the
+      // port directly (or through a proxy that appends) picks its own IP for the rate limits,
+      // escapes the per-IP limits and can lock owners out under spoofed IPs.
+      problems.push('TRUST_PROXY: true is refused when NODE_ENV=production; give the hop count (e.g. 1) or the proxy addresses');
+    }
     if (env.ALLOW_REGISTRATION === undefined || env.ALLOW_REGISTRATION === '') {
       problems.push('ALLOW_REGISTRATION: set it explicitly (true or false) when NODE_ENV=production');
     }

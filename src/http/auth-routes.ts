@@ -1,7 +1,7 @@
 import { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { LoginAttemptGuard } from '../limits/login-attempts.js';
+import type { AttemptGuard } from '../limits/attempt-guard.js';
 import { authenticate } from '../sessions/authenticate.js';
 import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
 import { login } from '../sessions/login.js';
@@ -21,8 +21,10 @@ export interface AuthRouteLimits {
   /** Sees a failed registration (e.g. email_taken) before it is answered. */
   registerRejected: ErrorRequestHandler;
   login: RequestHandler;
-  /** Per-account brute-force guard: login() needs the normalised email and the outcome. */
-  loginAttempts: LoginAttemptGuard;
+  /** Brute-force guard for passwords (login, password change): src/limits/attempt-guard.ts. */
+  loginAttempts: AttemptGuard;
+  /** The same guard for client secrets (per client and IP), with its own counters. */
+  clientSecretAttempts: AttemptGuard;
   refresh: RequestHandler;
 }
 

@@ -9,13 +9,16 @@ export interface CounterRow {
 // Every login and refresh writes a counter before anything else runs (the per-IP limits and the
 // brute-force guard), so these are prepared statements like the rest of the hot path.
 
-/** $1 key, $2 points, $3 expire, $4 now: adds in one statement; a window that ended starts over. */
+/**
+ * $1 key, $2 points, $3 expire, $4 now: adds in one statement; a window that ended starts over.
+ * A refund (negative points) never starts a window below zero: it refunds nothing there.
+ */
 const ADD = defineStatement(
   'latchkey_rate_limit_add',
   `
-    INSERT INTO rate_limits (key, points, expire) VALUES ($1, $2, $3)
+    INSERT INTO rate_limits (key, points, expire) VALUES ($1, GREATEST($2::int, 0), $3)
     ON CONFLICT (key) DO UPDATE SET
-      points = CASE WHEN rate_limits.expire <= $4 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
+      points = CASE WHEN rate_limits.expire <= $4 THEN EXCLUDED.points ELSE rate_limits.points + $2::int END,
       expire = CASE WHEN rate_limits.expire <= $4 THEN EXCLUDED.expire ELSE rate_limits.expire END
     RETURNING points, expire`,
 );

@@ -45,7 +45,8 @@ function fromBodyParserType(error: BodyParserError): AppError | undefined {
  * detail. Both of the latter are logged with the request id.
  */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, res, _next) => {
-  const appError = error instanceof AppError ? error : (fromBodyParser(error) ?? fromDependency(error, req) ?? unknown(error, req));
+  const appError =
+    error instanceof AppError ? error : (fromBodyParser(error) ?? fromDependency(error, req) ?? unknown(error, req));
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
   res.status(appError.status).json(appError.toJSON());
@@ -64,7 +65,9 @@ function fromDependency(error: unknown, req: Request): AppError | undefined {
   // A stall or a restart is expected weather (warn); a schema the code does not know is not (error).
   const level = outage === 'schema' ? 'error' : 'warn';
   req.log?.[level]({ err: error, requestId: req.id, outage }, 'database unavailable');
-  return temporarilyUnavailable(outage === 'timeout' ? 'the database is too slow to answer; try again' : 'the database is unavailable; try again');
+  return temporarilyUnavailable(
+    outage === 'timeout' ? 'the database is too slow to answer; try again' : 'the database is unavailable; try again',
+  );
 }
 
 function unknown(error: unknown, req: Request): AppError {
