@@ -40,9 +40,9 @@ async function main(): Promise<void> {
   const kek = await resolveKeyEncryptionKey(config);
   if (kek.source === 'generated') logger.warn({ dir: config.keysDir }, 'generated a development KEY_ENCRYPTION_KEY');
   const services = createServices({ config, db, keyEncryptionKey: kek.key, clock: systemClock, logger });
-  await services.keys.start();
+  await services.keyAdmin.start();
   phase('keysReadyMs');
-  services.keys.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
+  services.keyAdmin.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
   const stopHousekeeping = startSessionHousekeeping(services, (error) =>
     logger.error({ err: error }, 'session housekeeping failed'),
   );
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     stopping = true;
     lifecycle.draining = true;
     logger.info({ signal }, 'draining');
-    services.keys.stop();
+    services.keyAdmin.stop();
     stopHousekeeping();
     const deadline = setTimeout(() => {
       logger.warn('drain timeout: closing remaining connections');

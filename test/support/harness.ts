@@ -67,7 +67,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const keyEncryptionKey = randomBytes(32);
   const build = async (db: Database, cfg: Config): Promise<Instance> => {
     const services = createServices({ config: cfg, db, keyEncryptionKey, clock, logger: createLogger(cfg.logLevel, logs) });
-    await services.keys.start();
+    await services.keyAdmin.start();
     const apps = createApp({ ...services, lifecycle: { draining: false } });
     return { services, apps, http: supertest(apps.public), admin: supertest(apps.admin) };
   };
