@@ -7,7 +7,7 @@ import type { Lifecycle } from './http/health-routes.js';
 import { resolveKeyEncryptionKey } from './keys/kek.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
-import { answerClientErrorsAsJson } from './http/client-error.js';
+import { createHttpServer } from './http/client-error.js';
 import { startSessionHousekeeping } from './sessions/housekeeping.js';
 import { openDatabase, parseDatabaseUrl } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
@@ -49,10 +49,8 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { draining: false };
   const apps = createApp({ ...services, lifecycle });
-  const publicServer = apps.public.listen(config.port, config.host);
-  const adminServer = apps.admin.listen(config.adminPort, config.adminHost);
-  answerClientErrorsAsJson(publicServer);
-  answerClientErrorsAsJson(adminServer);
+  const publicServer = createHttpServer(apps.public).listen(config.port, config.host);
+  const adminServer = createHttpServer(apps.admin).listen(config.adminPort, config.adminHost);
   await Promise.all([once(publicServer, 'listening'), once(adminServer, 'listening')]);
   // The bound ports (PORT=0 picks a free one): tools and tests read them from this line.
   logger.info(
