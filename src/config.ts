@@ -29,7 +29,7 @@ const envSchema = z.object({
     .regex(/^(postgres(ql)?|pglite):\/\/.+/, 'must be postgres://…, postgresql://… or pglite://…')
     .default('pglite://./data/pglite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  DATABASE_TIMEOUT: z.coerce.number().min(0.1, 'must be at least 0.1 (seconds)').max(600).default(5),
+  DATABASE_TIMEOUT: z.coerce.number().min(0.1, 'must be at least 0.1 (seconds)').max(600).default(3),
   ISSUER: z.url({ message: 'must be an absolute URL' }).default('http://localhost:3000'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('api'),
   ACCESS_TOKEN_TTL: seconds(600, 1),

@@ -42,7 +42,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** DATABASE_TIMEOUT's default: a request never waits on the database longer than this per step. */
-export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
+export const DEFAULT_DATABASE_TIMEOUT_MS = 3000;
 
 /**
  * Bounded waits on every request path (a stall answers 503 instead of holding the request):
