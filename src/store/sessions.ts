@@ -240,21 +240,18 @@ const FIND_PRESENTED = defineStatement('latchkey_find_presented', PRESENTED_TOKE
 /**
  * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor.
  *
- * `used_at` is when the rotation ran, not when the request arrived: $2 (the app's clock at
- * arrival) plus the time this statement spent in the database (waiting for a lock, or behind a
- * stall) until the row was written. The grace window (refresh.ts) then counts from the moment
- * the successor existed, so a client that gave up on a stalled request and retries is judged
- * from when its first request really rotated. Only the difference of two database timestamps
- * is used, so tests keep their fake clock. `now()` is the start of this statement's own
- * (implicit) transaction, which begins before a prepared statement waits for its locks;
- * `statement_timestamp()` would not do: for the extended protocol it is taken after that wait.
+ * `used_at` = $2 (arrival, app clock) + the whole seconds spent in the database until the row was
+ * written (lock waits, stalls): the grace window counts from when the successor existed, and its
+ * edges (whole seconds, like REFRESH_REUSE_INTERVAL) do not move with a normal statement's
+ * milliseconds; tests keep their fake clock. `now()` starts before a prepared statement waits for
+ * its locks; for the extended protocol `statement_timestamp()` is taken after that wait.
  */
 export const PRESENT_AND_ROTATE = defineStatement(
   'latchkey_present_and_rotate',
   `
     WITH found AS (${PRESENTED_TOKEN}), parent AS (
       UPDATE refresh_tokens t
-         SET used_at = $2::timestamptz + (clock_timestamp() - now()),
+         SET used_at = $2::timestamptz + date_trunc('second', clock_timestamp() - now()),
              successor_id = $4::uuid, successor_sealed = $6
        WHERE t.token_hash = $1 AND t.used_at IS NULL
          AND EXISTS (SELECT 1 FROM sessions s
