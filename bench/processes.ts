@@ -9,6 +9,8 @@ const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).h
 export interface Child {
   child: ChildProcess;
   url: string;
+  /** The admin listener, when the process has one (Latchkey's "adminPort"). */
+  adminUrl: string | undefined;
   /** Wall time from spawn to the "listening" line, and the server's own measure from its first line of code. */
   startup: { wallMs: number; readyMs: number | undefined };
   /** Highest resident set size seen since the last reset (sampled every 100 ms). */
@@ -42,7 +44,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const listening = await new Promise<{ port: number; readyMs?: number }>((resolve, reject) => {
+  const listening = await new Promise<{ port: number; adminPort?: number; readyMs?: number }>((resolve, reject) => {
     let buffered = '';
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -50,7 +52,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
         if (!line.includes('"port"')) continue;
         child.stdout!.off('data', onData);
         child.stdout!.resume(); // keep draining the request log
-        return resolve(JSON.parse(line) as { port: number; readyMs?: number });
+        return resolve(JSON.parse(line) as { port: number; adminPort?: number; readyMs?: number });
       }
     };
     child.stdout!.on('data', onData);
@@ -62,6 +64,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
   return {
     child,
     url: `http://127.0.0.1:${listening.port}`,
+    adminUrl: listening.adminPort ? `http://127.0.0.1:${listening.adminPort}` : undefined,
     startup: { wallMs: Math.round(wallMs), readyMs: listening.readyMs },
     peakRss: () => peak,
     resetPeakRss: () => void (peak = 0),

@@ -6,6 +6,7 @@ import { authRoutes } from './http/auth-routes.js';
 import { adminAuth } from './http/middleware/admin-auth.js';
 import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
+import { requireHost } from './http/middleware/host.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { statusListRoutes } from './http/status-list-routes.js';
@@ -34,6 +35,7 @@ function express5(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(requireHost);
   return app;
 }
 

@@ -29,6 +29,7 @@ const envSchema = z.object({
     .regex(/^(postgres(ql)?|pglite):\/\/.+/, 'must be postgres://…, postgresql://… or pglite://…')
     .default('pglite://./data/pglite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_TIMEOUT: z.coerce.number().min(0.1, 'must be at least 0.1 (seconds)').max(600).default(3),
   ISSUER: z.url({ message: 'must be an absolute URL' }).default('http://localhost:3000'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('api'),
   ACCESS_TOKEN_TTL: seconds(600, 1),
@@ -80,6 +81,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** Seconds a request waits for the database (a pool connection, a lock, one statement) before 503. */
+  readonly databaseTimeout: number;
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtl: number;
@@ -144,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseTimeout: e.DATABASE_TIMEOUT,
     issuer,
     audience: e.ACCESS_TOKEN_AUDIENCE,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
@@ -236,6 +240,12 @@ function checkCombinations(e: ParsedEnv, env: Env) {
     if (!e.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production');
     if (issuerUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
       problems.push('ISSUER: must be https:// when NODE_ENV=production (http:// only for localhost)');
+    }
+    if (e.TRUST_PROXY.trim().toLowerCase() === 'true') {
+      // Trusting every hop means the left-most X-Forwarded-For wins: a client that reaches the
+      // port directly (or through a proxy that appends) picks its own IP for the rate limits,
+      // escapes the per-IP limits and can lock owners out under spoofed IPs.
+      problems.push('TRUST_PROXY: true is refused when NODE_ENV=production; give the hop count (e.g. 1) or the proxy addresses');
     }
     if (env.ALLOW_REGISTRATION === undefined || env.ALLOW_REGISTRATION === '') {
       problems.push('ALLOW_REGISTRATION: set it explicitly (true or false) when NODE_ENV=production');

@@ -7,7 +7,7 @@ import type { Lifecycle } from './http/health-routes.js';
 import { resolveKeyEncryptionKey } from './keys/kek.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
-import { answerClientErrorsAsJson } from './http/client-error.js';
+import { createHttpServer } from './http/client-error.js';
 import { startSessionHousekeeping } from './sessions/housekeeping.js';
 import { openDatabase, parseDatabaseUrl } from './store/database.js';
 import { applyMigrations } from './store/migrate.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   // Where a start spends its time, in the "latchkey listening" line (ms since the first line of main).
   const phases: Record<string, number> = {};
   const phase = (name: string) => (phases[name] = Math.round(performance.now() - started));
-  const db = await openDatabase(location, { poolSize: config.databasePoolSize });
+  const db = await openDatabase(location, { poolSize: config.databasePoolSize, timeoutMs: config.databaseTimeout * 1000 });
   phase('databaseOpenMs');
   const { applied } = await applyMigrations(db, location);
   phase('migratedMs');
@@ -40,19 +40,17 @@ async function main(): Promise<void> {
   const kek = await resolveKeyEncryptionKey(config);
   if (kek.source === 'generated') logger.warn({ dir: config.keysDir }, 'generated a development KEY_ENCRYPTION_KEY');
   const services = createServices({ config, db, keyEncryptionKey: kek.key, clock: systemClock, logger });
-  await services.keys.start();
+  await services.keyAdmin.start();
   phase('keysReadyMs');
-  services.keys.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
+  services.keyAdmin.startTimer((error) => logger.error({ err: error }, 'key schedule failed'));
   const stopHousekeeping = startSessionHousekeeping(services, (error) =>
     logger.error({ err: error }, 'session housekeeping failed'),
   );
 
   const lifecycle: Lifecycle = { draining: false };
   const apps = createApp({ ...services, lifecycle });
-  const publicServer = apps.public.listen(config.port, config.host);
-  const adminServer = apps.admin.listen(config.adminPort, config.adminHost);
-  answerClientErrorsAsJson(publicServer);
-  answerClientErrorsAsJson(adminServer);
+  const publicServer = createHttpServer(apps.public).listen(config.port, config.host);
+  const adminServer = createHttpServer(apps.admin).listen(config.adminPort, config.adminHost);
   await Promise.all([once(publicServer, 'listening'), once(adminServer, 'listening')]);
   // The bound ports (PORT=0 picks a free one): tools and tests read them from this line.
   logger.info(
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
     stopping = true;
     lifecycle.draining = true;
     logger.info({ signal }, 'draining');
-    services.keys.stop();
+    services.keyAdmin.stop();
     stopHousekeeping();
     const deadline = setTimeout(() => {
       logger.warn('drain timeout: closing remaining connections');

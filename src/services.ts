@@ -4,6 +4,7 @@ import { createRateLimits } from './http/middleware/rate-limit.js';
 import { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { KeyAdmin } from './keys/key-admin.js';
 import { KeyRing } from './keys/key-ring.js';
 import { Metrics } from './metrics.js';
 import { Sealer } from './keys/sealing.js';
@@ -16,7 +17,10 @@ import { StatusLists } from './tokens/status-list.js';
 
 /** Everything the HTTP layer needs, built once from its dependencies (tests build their own). */
 export interface Services extends SessionDeps {
+  /** Read side: signing key, verification keys, JWKS. */
   keys: KeyRing;
+  /** Writes: the schedule, admin rotate and revoke. */
+  keyAdmin: KeyAdmin;
   logger: Logger;
   metrics: Metrics;
   limits: Partial<AuthRouteLimits>;
@@ -34,7 +38,8 @@ export function createServices(input: {
   const store: Store = createStore(input.db);
   const sealer = new Sealer(input.keyEncryptionKey);
   const audit = new Audit(store.events, logger, clock);
-  const keys = new KeyRing(store.signingKeys, sealer, config, clock, audit);
+  const keys = new KeyRing(store.signingKeys, sealer);
+  const keyAdmin = new KeyAdmin(keys, store.signingKeys, sealer, config, clock, audit);
   const metrics = new Metrics({ keys, clock, databasePool: input.db.poolStats });
   return {
     config,
@@ -44,6 +49,7 @@ export function createServices(input: {
     sealer,
     audit,
     keys,
+    keyAdmin,
     hasher: new PasswordHasher(config.argon2),
     metrics,
     limits: createRateLimits(config, store, { clock, metrics }),

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
-import type { KeySummary } from '../keys/key-ring.js';
+import type { KeySummary } from '../keys/key-admin.js';
 import type { Services } from '../services.js';
 import { revokeUserSessions } from '../sessions/revoke-user-sessions.js';
 import { registerUser } from '../users/register.js';
@@ -55,7 +55,7 @@ export function adminRoutes(deps: Services): Router {
   router
     .route('/keys')
     .get(async (_req, res) => {
-      res.json({ keys: (await deps.keys.list()).map(keyView) });
+      res.json({ keys: (await deps.keyAdmin.list()).map(keyView) });
     })
     .all(methodNotAllowed('GET', 'HEAD'));
 
@@ -64,7 +64,7 @@ export function adminRoutes(deps: Services): Router {
     .post(jsonBody({ required: false }), async (req, res) => {
       const { now = false } = parse(rotateBody, req.body);
       const { ip, requestId } = requestContext(req);
-      res.status(201).json(await deps.keys.rotate({ now }, { ip, requestId }));
+      res.status(201).json(await deps.keyAdmin.rotate({ now }, { ip, requestId }));
     })
     .all(methodNotAllowed('POST'));
 
@@ -75,7 +75,7 @@ export function adminRoutes(deps: Services): Router {
       const { kid } = kidParam.safeParse(req.params).data ?? {};
       if (!kid) throw notFound('no such key');
       const { ip, requestId } = requestContext(req);
-      res.json(await deps.keys.revoke(kid, { ip, requestId }));
+      res.json(await deps.keyAdmin.revoke(kid, { ip, requestId }));
     })
     .all(methodNotAllowed('POST'));
 

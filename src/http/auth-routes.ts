@@ -1,6 +1,7 @@
 import { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config.js';
-import type { LoginAttemptGuard } from '../limits/login-attempts.js';
+import { AppError } from '../errors.js';
+import type { AttemptGuard } from '../limits/attempt-guard.js';
 import { authenticate } from '../sessions/authenticate.js';
 import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
 import { login } from '../sessions/login.js';
@@ -20,8 +21,10 @@ export interface AuthRouteLimits {
   /** Sees a failed registration (e.g. email_taken) before it is answered. */
   registerRejected: ErrorRequestHandler;
   login: RequestHandler;
-  /** Per-account brute-force guard: login() needs the normalised email and the outcome. */
-  loginAttempts: LoginAttemptGuard;
+  /** Brute-force guard for passwords (login, password change): src/limits/attempt-guard.ts. */
+  loginAttempts: AttemptGuard;
+  /** The same guard for client secrets (per client and IP), with its own counters. */
+  clientSecretAttempts: AttemptGuard;
   refresh: RequestHandler;
 }
 
@@ -68,8 +71,9 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
       try {
         sendTokens(res, config, await rotateRefreshToken(deps, readRefreshCookie(req, config), requestContext(req)));
       } catch (error) {
-        // Contract: the cookie is cleared on any refresh failure.
-        clearRefreshCookie(res, config);
+        // Contract: cleared only when the token itself is dead (invalid_grant); a server-side
+        // failure (503 while the database is away, 500) must not log the user out.
+        if (error instanceof AppError && error.code === 'invalid_grant') clearRefreshCookie(res, config);
         throw error;
       }
     })

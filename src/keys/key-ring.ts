@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CryptoKey, type JWK, importJWK } from 'jose';
-import type { Audit } from '../audit.js';
-import type { Clock } from '../clock.js';
-import { addSeconds } from '../clock.js';
-import type { Config, SigningAlg } from '../config.js';
-import { notFound } from '../errors.js';
-import type { SecurityEvent } from '../store/security-events.js';
-import type { KeyChange, KeyState, SigningKeyRecord, SigningKeyStore } from '../store/signing-keys.js';
-import { generateSigningKey } from './generate.js';
-import { type KeyPlan, planKeySchedule, removalTime } from './lifecycle.js';
+import type { SigningAlg } from '../config.js';
+import type { KeyState, SigningKeyRecord, SigningKeyStore } from '../store/signing-keys.js';
 import type { Sealer } from './sealing.js';
+
+// The read side of the signing keys: what this instance signs and verifies with, and the JWKS.
+// Writes (the schedule, `keys rotate`, `keys revoke`) are keys/key-admin.ts; decisions are
+// keys/lifecycle.ts.
 
 export interface SigningKey {
   kid: string;
@@ -24,25 +22,6 @@ export interface JwksDocument {
   etag: string;
 }
 
-export interface KeySummary {
-  kid: string;
-  alg: string;
-  state: KeyState;
-  createdAt: Date;
-  activatesAt: Date;
-  /** When it stopped signing, or for the active and pending keys when it is scheduled to. */
-  retiresAt: Date | null;
-  removeAt: Date | null;
-  revokedAt: Date | null;
-}
-
-/** Who asked for an admin action: attached to its security events. */
-export interface Actor {
-  ip?: string | null;
-  requestId?: string | null;
-}
-const NO_ACTOR: Actor = {};
-
 interface Snapshot {
   signing: SigningKey | undefined;
   verifiers: Map<string, { alg: string; key: CryptoKey }>;
@@ -51,144 +30,47 @@ interface Snapshot {
 
 // Published: pending (so caches learn it before it signs), active, retired (until its tokens expire).
 const PUBLISHED: ReadonlySet<KeyState> = new Set(['pending', 'active', 'retired']);
-const MIN_RELOAD_GAP_MS = 5_000;
+
+/** Every kid we issue is an RFC 7638 SHA-256 thumbprint (keys/generate.ts): 43 base64url characters. */
+const KID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * At most one reload for unknown kids per this many milliseconds (real time, not the app's
+ * clock: it protects the database). Requests that meet unknown kids meanwhile wait for the next
+ * reload together, so a flood of made-up kids costs one query per interval, and a genuine new
+ * kid (another instance ran `keys rotate --now`) waits at most this long: it is never refused.
+ */
+export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 1_000;
 
 /**
  * The one place that holds key material: the active signing key, the verification keys and
  * the JWKS document (derived from the key states, cached with its ETag). Every instance
- * reloads from the database every KEY_CHECK_INTERVAL, and at once on an unknown kid.
+ * reloads from the database every KEY_CHECK_INTERVAL (keys/key-admin.ts), after each of its
+ * own key writes, and when a token names a kid it does not know.
  */
 export class KeyRing {
   #snapshot: Snapshot = { signing: undefined, verifiers: new Map(), jwks: jwksDocument([]) };
   #imported = new Map<string, CryptoKey>();
-  #lastReload = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** Reloads run one after another, so an older read can never replace a newer snapshot. */
+  #reloads: Promise<void> = Promise.resolve();
+  /** The next reload for unknown kids, while it waits for its turn (not yet reading). */
+  #unknownKidReload: Promise<void> | undefined;
+  #lastUnknownKidReload = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: SigningKeyStore,
     private readonly sealer: Sealer,
-    private readonly config: Config,
-    private readonly clock: Clock,
-    private readonly audit: Audit,
+    private readonly reloadIntervalMs = UNKNOWN_KID_RELOAD_INTERVAL_MS,
   ) {}
 
-  /** Applies the schedule (creating the first key on a new database) and loads the keys. */
-  async start(): Promise<void> {
-    await this.tick();
+  /** Re-reads the keys (after any reload already running): new snapshot, same CryptoKey objects for keys already imported. */
+  reload(): Promise<void> {
+    const next = this.#reloads.catch(() => undefined).then(() => this.#load());
+    this.#reloads = next;
+    return next;
   }
 
-  /** Runs the schedule every KEY_CHECK_INTERVAL seconds until stop(). */
-  startTimer(onError: (error: unknown) => void): void {
-    this.#timer = setInterval(() => this.tick().catch(onError), this.config.keyCheckInterval * 1000);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** One step of the schedule: decide under the lock, apply, reload. Safe on every instance at once. */
-  async tick(): Promise<void> {
-    const now = this.clock.now();
-    const preview = planKeySchedule(await this.store.listLive(), now, this.config);
-    if (preview.changes.length > 0 || preview.create) {
-      // Generated outside the lock (RSA takes a while); dropped if another instance got there first.
-      const fresh = preview.create ? await generateSigningKey(this.config.signingAlg) : undefined;
-      const events = await this.store.applyChanges((keys) => {
-        const plan = planKeySchedule(keys, now, this.config);
-        return withCreatedKey(plan, fresh && this.#record(fresh, plan, now));
-      }, now);
-      events.forEach((e) => this.audit.logged(e));
-    }
-    await this.reload();
-  }
-
-  /** Admin: a new key, pre-published (default) or signing at once (`now`). */
-  async rotate(options: { now: boolean }, actor: Actor = NO_ACTOR): Promise<{ kid: string; alg: string; state: KeyState }> {
-    const now = this.clock.now();
-    const fresh = await generateSigningKey(this.config.signingAlg);
-    const created = await this.store.applyChanges((keys) => {
-      const changes: KeyChange[] = [];
-      const events: SecurityEvent[] = [];
-      const active = keys.find((k) => k.state === 'active');
-      const activatesAt = options.now ? now : addSeconds(now, this.config.keyPrepublish);
-      // A rotation replaces any key still waiting, so the queue never grows.
-      for (const key of keys.filter((k) => k.state === 'pending')) {
-        changes.push({ type: 'remove', kid: key.kid });
-        events.push({ type: 'key_removed', details: { kid: key.kid, reason: 'superseded' } });
-      }
-      const record = this.#sealed(fresh, options.now || !active ? 'active' : 'pending', activatesAt, now);
-      changes.push({ type: 'create', key: record });
-      events.push({ type: 'key_created', details: { kid: fresh.kid, alg: fresh.alg, state: record.state } });
-      if (record.state === 'active' && active) {
-        changes.push({ type: 'retire', kid: active.kid, at: now, removeAt: removalTime(now, this.config) });
-        events.push({ type: 'key_retired', details: { kid: active.kid } });
-      }
-      events.push({ type: 'admin_key_rotated', details: { kid: fresh.kid, now: options.now } });
-      const attributed = events.map((e) => ({ ...e, ...actor }));
-      return { changes, events: attributed, result: { events: attributed, state: record.state } };
-    }, now);
-    created.events.forEach((e) => this.audit.logged(e));
-    await this.reload();
-    return { kid: fresh.kid, alg: fresh.alg, state: created.state };
-  }
-
-  /**
-   * Emergency: the key leaves the JWKS at once; if it was signing, the next key signs at once.
-   * Revoking a revoked key changes nothing; a removed (or never known) kid is not found.
-   */
-  async revoke(kid: string, actor: Actor = NO_ACTOR): Promise<{ kid: string; state: 'revoked' }> {
-    const now = this.clock.now();
-    // A spare is only needed when the signing key goes and no pre-published key can take over;
-    // generated outside the lock (RSA is slow) and only then, as in tick().
-    const live = await this.store.listLive();
-    const needsSpare =
-      live.find((k) => k.kid === kid)?.state === 'active' && !live.some((k) => k.state === 'pending' && k.kid !== kid);
-    const spare = needsSpare ? await generateSigningKey(this.config.signingAlg) : undefined;
-    const events = await this.store.applyChanges((keys) => {
-      const target = keys.find((k) => k.kid === kid);
-      if (!target) throw notFound(`no signing key with kid ${kid}`);
-      if (target.state === 'revoked') return { changes: [], events: [], result: [] };
-      const changes: KeyChange[] = [{ type: 'revoke', kid, at: now }];
-      const events: SecurityEvent[] = [{ type: 'key_revoked', details: { kid, previousState: target.state } }];
-      const rest = keys.filter((k) => k.kid !== kid);
-      if (target.state === 'active') {
-        const plan = planKeySchedule(rest, now, this.config);
-        const next = withCreatedKey(plan, spare && this.#record(spare, plan, now));
-        changes.push(...next.changes);
-        events.push(...next.result);
-      }
-      events.push({ type: 'admin_key_revoked', details: { kid } });
-      const attributed = events.map((e) => ({ ...e, ...actor }));
-      return { changes, events: attributed, result: attributed };
-    }, now);
-    events.forEach((e) => this.audit.logged(e));
-    await this.reload();
-    // The pending key we counted on vanished meanwhile (another instance): make one now.
-    if (!this.hasSigningKey()) await this.tick();
-    return { kid, state: 'revoked' };
-  }
-
-  /** Every key ever created (removed ones too), oldest first, without key material. */
-  async list(): Promise<KeySummary[]> {
-    const keys = await this.store.listAll();
-    const nextPending = keys.filter((k) => k.state === 'pending').sort((a, b) => +a.activatesAt - +b.activatesAt)[0];
-    return keys.map((k) => ({
-      kid: k.kid,
-      alg: k.alg,
-      state: k.state,
-      createdAt: k.createdAt,
-      activatesAt: k.activatesAt,
-      retiresAt: retirement(k, nextPending, this.config),
-      removeAt: k.removeAt,
-      revokedAt: k.revokedAt,
-    }));
-  }
-
-  /** Re-reads the keys: new snapshot, same CryptoKey objects for keys already imported. */
-  async reload(): Promise<void> {
-    this.#lastReload = Date.now();
+  async #load(): Promise<void> {
     const keys = (await this.store.listLive()).filter((k) => PUBLISHED.has(k.state));
     const verifiers = new Map<string, { alg: string; key: CryptoKey }>();
     for (const k of keys) verifiers.set(k.kid, { alg: k.alg, key: await this.#importPublic(k) });
@@ -219,12 +101,30 @@ export class KeyRing {
     return this.#snapshot.signing !== undefined;
   }
 
-  /** A published key by kid; an unknown kid triggers (rate-limited) reload in case another instance rotated. */
+  /**
+   * A published key by kid. An unknown kid that could be one of ours is looked up again in the
+   * database (another instance may have just rotated), by a reload that starts after this
+   * request arrived, shared with every other request waiting for one (see
+   * UNKNOWN_KID_RELOAD_INTERVAL_MS). Anything else is unknown without a query.
+   */
   async verificationKey(kid: string): Promise<{ alg: string; key: CryptoKey } | undefined> {
     const known = this.#snapshot.verifiers.get(kid);
-    if (known || Date.now() - this.#lastReload < MIN_RELOAD_GAP_MS) return known;
-    await this.reload();
+    if (known || !KID_SHAPE.test(kid)) return known;
+    await this.#reloadForUnknownKid();
     return this.#snapshot.verifiers.get(kid);
+  }
+
+  #reloadForUnknownKid(): Promise<void> {
+    if (this.#unknownKidReload) return this.#unknownKidReload;
+    const wait = Math.max(0, this.#lastUnknownKidReload + this.reloadIntervalMs - performance.now());
+    const next: Promise<void> = sleep(wait).then(() => {
+      // From here on, newcomers queue for the next one: this read may begin before their key existed.
+      this.#unknownKidReload = undefined;
+      this.#lastUnknownKidReload = performance.now();
+      return this.reload();
+    });
+    this.#unknownKidReload = next;
+    return next;
   }
 
   jwks(): JwksDocument {
@@ -250,43 +150,6 @@ export class KeyRing {
     this.#imported.set(k.kid, key);
     return key;
   }
-
-  #record(fresh: Awaited<ReturnType<typeof generateSigningKey>>, plan: KeyPlan, now: Date): SigningKeyRecord | undefined {
-    if (!plan.create) return undefined;
-    return this.#sealed(fresh, plan.create.activeNow ? 'active' : 'pending', plan.create.activatesAt, now);
-  }
-
-  #sealed(fresh: Awaited<ReturnType<typeof generateSigningKey>>, state: KeyState, activatesAt: Date, now: Date): SigningKeyRecord {
-    return {
-      kid: fresh.kid,
-      alg: fresh.alg,
-      state,
-      publicJwk: fresh.publicJwk as Record<string, unknown>,
-      sealedPrivateJwk: this.sealer.seal('signing-key', JSON.stringify(fresh.privateJwk), fresh.kid),
-      createdAt: now,
-      activatesAt,
-      retiredAt: null,
-      removeAt: null,
-      revokedAt: null,
-    };
-  }
-}
-
-function retirement(key: SigningKeyRecord, nextPending: SigningKeyRecord | undefined, config: Config): Date | null {
-  if (key.retiredAt) return key.retiredAt;
-  if (key.state === 'active') return nextPending?.activatesAt ?? addSeconds(key.activatesAt, config.keyRotationInterval);
-  if (key.state === 'pending') return addSeconds(key.activatesAt, config.keyRotationInterval);
-  return key.state === 'revoked' ? key.revokedAt : null;
-}
-
-function withCreatedKey(plan: KeyPlan, created: SigningKeyRecord | undefined) {
-  const changes = [...plan.changes];
-  const events = [...plan.events];
-  if (plan.create && created) {
-    changes.push({ type: 'create', key: created });
-    events.push({ type: 'key_created', details: { kid: created.kid, alg: created.alg, state: created.state } });
-  }
-  return { changes, events, result: events };
 }
 
 /** RFC 7517 §5: the JWK Set, public members only; serialised once per key change. */

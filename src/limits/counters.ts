@@ -23,8 +23,12 @@ export class MemoryCounters implements CounterBackend {
 
   async add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow> {
     const current = this.#rows.get(key);
-    const next =
-      replace || !live(current, now) ? { points, expire } : { points: current.points + points, expire: current.expire };
+    // As the database store: a refund (negative points) never starts a window below zero.
+    const next = replace
+      ? { points, expire }
+      : live(current, now)
+        ? { points: current.points + points, expire: current.expire }
+        : { points: Math.max(points, 0), expire };
     this.#rows.set(key, next);
     return { ...next };
   }

@@ -1,6 +1,6 @@
 import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
-import type { LoginAttemptGuard } from '../limits/login-attempts.js';
+import { type AttemptGuard, UNGUARDED } from '../limits/attempt-guard.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
@@ -9,27 +9,21 @@ import { statusReference, statusReuseCutoff } from '../tokens/status-list.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
 
-const unguarded: LoginAttemptGuard = {
-  refusal: async () => undefined,
-  failed: async () => undefined,
-  succeeded: async () => undefined,
-};
-
 /**
  * Password login. Unknown email and wrong password answer the same error after the same
  * work (an argon2 verify against a dummy hash), so neither status, body nor time tells
- * whether an account exists. The guard (src/limits/login-attempts.ts) locks out repeated
- * failures before any password is checked; unknown emails are counted like real ones.
+ * whether an account exists. The guard (src/limits/attempt-guard.ts) consumes the attempt
+ * before any password is checked, so simultaneous guesses cannot outrun the lockout; unknown
+ * emails are counted like real ones.
  */
 export async function login(
   deps: SessionDeps,
   input: { email: string; password: string },
   ctx: RequestContext,
-  guard: LoginAttemptGuard = unguarded,
+  guard: AttemptGuard = UNGUARDED,
 ): Promise<IssuedTokens> {
   const { store, hasher, audit, clock, config } = deps;
-  const attempt = { email: input.email, ip: ctx.ip };
-  const refusal = await guard.refusal(attempt);
+  const { ticket, refusal } = await guard.admit({ subject: input.email, ip: ctx.ip });
   if (refusal) {
     // OWASP Authentication Cheat Sheet, "Account Lockout": no password check while locked.
     deps.metrics.logins.inc({ outcome: 'locked' });
@@ -42,7 +36,7 @@ export async function login(
   const plausible = passwordLengthProblem(password) === undefined;
   const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
   if (!user || !ok) {
-    const lockout = await guard.failed(attempt);
+    const lockout = await ticket.failed();
     await audit.record({
       type: 'login_failed',
       userId: user?.id ?? null,
@@ -66,7 +60,7 @@ export async function login(
     // Parameters rose since this hash was made: upgrade it while we hold the plaintext.
     await store.users.updatePasswordHash(user.id, await hasher.hash(password));
   }
-  await guard.succeeded(attempt);
+  await ticket.succeeded();
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);

@@ -37,14 +37,37 @@ export function parseDatabaseUrl(url: string, cwd = process.cwd()): DatabaseLoca
 export interface OpenDatabaseOptions {
   /** PostgreSQL pool size per instance. */
   poolSize?: number;
+  /** PostgreSQL: the longest wait for a pool connection, a lock or one statement (DATABASE_TIMEOUT). */
+  timeoutMs?: number;
+}
+
+/** DATABASE_TIMEOUT's default: a request never waits on the database longer than this per step. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 3000;
+
+/**
+ * Bounded waits on every request path (a stall answers 503 instead of holding the request):
+ * - connectionTimeoutMillis: getting a connection, new or from the pool's queue;
+ * - statement_timeout / lock_timeout: enforced by PostgreSQL itself, which cancels the
+ *   statement and rolls back its transaction, so nothing is half-written (57014, 55P03);
+ * - query_timeout: a backstop for a network that went silent (the server cannot cancel what it
+ *   never hears about), a second later so the server's own cancel normally comes first.
+ */
+export function boundedWaits(timeoutMs: number) {
+  return {
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1000,
+  };
 }
 
 export async function openDatabase(location: DatabaseLocation, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (location.kind === 'postgres') {
     const poolConfig = { connectionString: location.url, max: options.poolSize ?? 20 };
     // The client's pool is ours so its counters can be read. The schema engine keeps its own
-    // factory: its connections (and the migration lock it holds on one) end with the migration.
-    const pool = new pg.Pool(poolConfig);
+    // factory, without the bounds: its connections (and the migration lock it holds on one) end
+    // with the migration, and a migration may rightly take longer than any request.
+    const pool = new pg.Pool({ ...poolConfig, ...boundedWaits(options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS) });
     // An idle connection the server ended (restart, failover, terminated backend) leaves the
     // pool by itself and the next query opens another; unheard, the event would end the process.
     pool.on('error', () => {});

@@ -28,7 +28,7 @@ export function createStore(db: Database): Store {
     sessions: new SessionStore(db.prisma, db.sql),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),
-    rateLimits: new RateLimitStore(db.prisma),
+    rateLimits: new RateLimitStore(db.sql),
     statusSlots: new StatusSlotStore(db.prisma),
     async ping() {
       await db.prisma.$queryRaw`SELECT 1`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
-import type { SqlRunner, Statement } from './sql.js';
+import { type SqlRunner, defineStatement } from './sql.js';
 
 export interface SessionRecord {
   id: string;
@@ -211,9 +211,9 @@ export class SessionStore {
  * The session takes a status-list slot in the same statement: the lowest free one whose last
  * token has expired (SKIP LOCKED: concurrent logins take different ones), else a new one.
  */
-const CREATE_SESSION: Statement = {
-  name: 'latchkey_create_session',
-  text: `
+const CREATE_SESSION = defineStatement(
+  'latchkey_create_session',
+  `
     WITH reusable AS (
       SELECT slot FROM status_slots WHERE free_at <= $13 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
     ), reused AS (
@@ -238,18 +238,18 @@ const CREATE_SESSION: Statement = {
            last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason",
            status_slot AS "statusSlot"
       FROM session`,
-};
+);
 
-const FIND_SESSION: Statement = {
-  name: 'latchkey_find_session',
-  text: `
+const FIND_SESSION = defineStatement(
+  'latchkey_find_session',
+  `
     SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
            s.status_slot AS "statusSlot", u.email, u.created_at AS "userCreatedAt"
       FROM sessions s
       JOIN users u ON u.id = s.user_id
      WHERE s.id = $1::uuid`,
-};
+);
 
 const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
@@ -261,15 +261,24 @@ const PRESENTED_TOKEN = `
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
      WHERE t.token_hash = $1`;
 
-const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
+const FIND_PRESENTED = defineStatement('latchkey_find_presented', PRESENTED_TOKEN);
 
-/** $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor. */
-export const PRESENT_AND_ROTATE: Statement = {
-  name: 'latchkey_present_and_rotate',
-  text: `
+/**
+ * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor.
+ *
+ * `used_at` = $2 (arrival, app clock) + the whole seconds spent in the database until the row was
+ * written (lock waits, stalls): the grace window counts from when the successor existed, and its
+ * edges (whole seconds, like REFRESH_REUSE_INTERVAL) do not move with a normal statement's
+ * milliseconds; tests keep their fake clock. `now()` starts before a prepared statement waits for
+ * its locks; for the extended protocol `statement_timestamp()` is taken after that wait.
+ */
+export const PRESENT_AND_ROTATE = defineStatement(
+  'latchkey_present_and_rotate',
+  `
     WITH found AS (${PRESENTED_TOKEN}), parent AS (
       UPDATE refresh_tokens t
-         SET used_at = $2, successor_id = $4::uuid, successor_sealed = $6
+         SET used_at = $2::timestamptz + date_trunc('second', clock_timestamp() - now()),
+             successor_id = $4::uuid, successor_sealed = $6
        WHERE t.token_hash = $1 AND t.used_at IS NULL
          AND EXISTS (SELECT 1 FROM sessions s
                       WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
@@ -282,7 +291,7 @@ export const PRESENT_AND_ROTATE: Statement = {
       UPDATE sessions SET last_used_at = $2 WHERE id IN (SELECT session_id FROM parent)
     )
     SELECT found.*, (SELECT count(*) FROM child)::int AS rotated FROM found`,
-};
+);
 
 function presentedToken(row: PresentedRow): PresentedToken {
   return {

@@ -18,6 +18,28 @@ export interface Statement {
   readonly text: string;
 }
 
+const defined = new Map<string, Statement>();
+
+/**
+ * The one way to write a prepared statement: define it at module level in its repository
+ * (store/*.ts), beside the row type it returns. Every statement defined here is listed by
+ * `definedStatements()`, and test/store/statements.test.ts prepares each one against the
+ * migrated schema, so a migration cannot silently break a statement, including ones added
+ * later. Names are global per connection, so they must be unique (`latchkey_<what>`).
+ */
+export function defineStatement(name: string, text: string): Statement {
+  const existing = defined.get(name);
+  if (existing && existing.text !== text) throw new Error(`two prepared statements are named ${name}`);
+  const statement = existing ?? Object.freeze({ name, text });
+  defined.set(name, statement);
+  return statement;
+}
+
+/** Every statement defined so far (import src/store/index.ts first to have them all). */
+export function definedStatements(): readonly Statement[] {
+  return [...defined.values()];
+}
+
 export function postgresRunner(pool: pg.Pool): SqlRunner {
   return {
     async query<Row>(statement: Statement, values: readonly unknown[]) {

@@ -1,6 +1,6 @@
 import type { PrismaClient } from './generated/client.js';
 import { Prisma } from './generated/client.js';
-import type { SqlRunner, Statement } from './sql.js';
+import { type SqlRunner, defineStatement } from './sql.js';
 
 export interface UserRecord {
   id: string;
@@ -15,10 +15,10 @@ export class EmailTakenError extends Error {
   }
 }
 
-const FIND_BY_EMAIL: Statement = {
-  name: 'latchkey_find_user_by_email',
-  text: `SELECT id::text AS "id", email, password_hash AS "passwordHash", created_at AS "createdAt" FROM users WHERE email = $1`,
-};
+const FIND_BY_EMAIL = defineStatement(
+  'latchkey_find_user_by_email',
+  `SELECT id::text AS "id", email, password_hash AS "passwordHash", created_at AS "createdAt" FROM users WHERE email = $1`,
+);
 
 export class UserStore {
   constructor(

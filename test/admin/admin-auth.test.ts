@@ -33,9 +33,9 @@ describe('with ADMIN_TOKEN set', () => {
   });
 
   it('changes nothing when the token is wrong', async () => {
-    const before = (await h.services.keys.list()).length;
+    const before = (await h.services.keyAdmin.list()).length;
     await h.admin.post('/admin/keys/rotate').set('Authorization', 'Bearer wrong-token-wrong-token').expect(401);
-    expect(await h.services.keys.list()).toHaveLength(before);
+    expect(await h.services.keyAdmin.list()).toHaveLength(before);
   });
 
   it('serves the request with the right token', async () => {

@@ -47,7 +47,7 @@ it('serves the protected route to a Latchkey access token, before and after a ro
   expect(await res.json()).toMatchObject({ userId: user.userId, sessionId: expect.any(String) });
 
   h.clock.advance(600);
-  await h.services.keys.tick(); // the pre-published key signs from now on
+  await h.services.keyAdmin.tick(); // the pre-published key signs from now on
   const next = await registerAndLogin(h);
   expect(next.accessToken.split('.')[0]).not.toBe(user.accessToken.split('.')[0]);
   expect((await profile(next.accessToken)).status).toBe(200);

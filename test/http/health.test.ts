@@ -53,7 +53,7 @@ describe('GET /readyz', () => {
   it('answers 503 before a signing key is loaded', async () => {
     const instance = await buildInstance(h, {}, { startKeys: false });
     expectUnavailable(await instance.http.get('/readyz'));
-    await instance.services.keys.start();
+    await instance.services.keyAdmin.start();
     await instance.http.get('/readyz').expect(200);
   });
 

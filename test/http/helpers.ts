@@ -44,7 +44,7 @@ export async function buildInstance(
     clock: h.clock,
     logger: createLogger('info', h.logs),
   });
-  if (options.startKeys !== false) await services.keys.start();
+  if (options.startKeys !== false) await services.keyAdmin.start();
   const lifecycle = options.lifecycle ?? { draining: false };
   const apps = createApp({ ...services, lifecycle });
   return { config, services, apps, http: supertest(apps.public), lifecycle };

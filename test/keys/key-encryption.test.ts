@@ -30,5 +30,5 @@ it('refuses to load the signing key under another KEY_ENCRYPTION_KEY, naming the
     clock: h.clock,
     logger: createLogger('silent'),
   });
-  await expect(other.keys.start()).rejects.toThrow(/^KEY_ENCRYPTION_KEY: cannot decrypt signing key /);
+  await expect(other.keyAdmin.start()).rejects.toThrow(/^KEY_ENCRYPTION_KEY: cannot decrypt signing key /);
 });

@@ -45,7 +45,7 @@ describe('rotation with pre-publication, one full cycle', () => {
   const at = (seconds: number) => h.clock.set(new Date(t0 + seconds * 1000));
   const tickAt = async (seconds: number) => {
     at(seconds);
-    await h.services.keys.tick();
+    await h.services.keyAdmin.tick();
   };
 
   beforeAll(async () => {
@@ -90,7 +90,7 @@ describe('rotation with pre-publication, one full cycle', () => {
   let oldToken: string;
   it('a resource server caches the JWKS (with the pending key) before the switch', async () => {
     at(ROTATION - 10);
-    await h.services.keys.tick();
+    await h.services.keyAdmin.tick();
     oldToken = await loginToken(h.http, email);
     expect(kidOf(oldToken)).toBe(first);
     await verifier.verify(oldToken);
@@ -194,7 +194,7 @@ describe('changing SIGNING_ALG', () => {
       clock: h.clock,
       logger: createLogger('silent'),
     });
-    await edInstance.keys.start();
+    await edInstance.keyAdmin.start();
 
     // The EdDSA key is published first; ES256 keeps signing meanwhile.
     expect(edInstance.keys.signingKey().kid).toBe(es256.kid);
@@ -206,13 +206,13 @@ describe('changing SIGNING_ALG', () => {
 
     // Just before the switch: a token of the old algorithm, and a resource server caching the JWKS.
     h.clock.advance(PREPUBLISH - 10);
-    await edInstance.keys.tick();
+    await edInstance.keyAdmin.tick();
     const oldToken = await loginToken(h.http, user.email);
     expect(decodeProtectedHeader(oldToken)).toMatchObject({ alg: 'ES256', kid: es256.kid });
     await verifier.verify(oldToken);
 
     h.clock.advance(10);
-    await edInstance.keys.tick();
+    await edInstance.keyAdmin.tick();
     // The old-config instance only follows (reload); it is the one being replaced.
     await h.services.keys.reload();
     expect(edInstance.keys.signingKey()).toMatchObject({ kid: ed.kid, alg: 'EdDSA' });
@@ -231,7 +231,7 @@ describe('changing SIGNING_ALG', () => {
 
     // ACCESS_TOKEN_TTL + CLOCK_SKEW after the switch the ES256 key leaves the JWKS.
     h.clock.advance(TTL + SKEW);
-    await edInstance.keys.tick();
+    await edInstance.keyAdmin.tick();
     expect((JSON.parse(edInstance.keys.jwks().body).keys as { alg: string }[]).map((k) => k.alg)).toEqual(['EdDSA']);
     expect((await keyRows(h)).map((r) => [r.alg, r.state])).toEqual([
       ['ES256', 'removed'],

@@ -53,7 +53,7 @@ describe('two instances on one PostgreSQL', () => {
     h.clock.advance(3000); // the pre-publication window opens
     const release = writeBarrier([h.services.store.signingKeys, b.services.store.signingKeys], 4);
     try {
-      await Promise.all([h.services.keys.tick(), b.services.keys.tick(), h.services.keys.tick(), b.services.keys.tick()]);
+      await Promise.all([h.services.keyAdmin.tick(), b.services.keyAdmin.tick(), h.services.keyAdmin.tick(), b.services.keyAdmin.tick()]);
     } finally {
       release();
     }
@@ -67,7 +67,7 @@ describe('two instances on one PostgreSQL', () => {
     h.clock.advance(600);
     const release = writeBarrier([h.services.store.signingKeys, b.services.store.signingKeys], 4);
     try {
-      await Promise.all([h.services.keys.tick(), b.services.keys.tick(), h.services.keys.tick(), b.services.keys.tick()]);
+      await Promise.all([h.services.keyAdmin.tick(), b.services.keyAdmin.tick(), h.services.keyAdmin.tick(), b.services.keyAdmin.tick()]);
     } finally {
       release();
     }
@@ -82,7 +82,7 @@ describe('two instances on one PostgreSQL', () => {
     const rotated = (await h.admin.post('/admin/keys/rotate').send({ now: true }).expect(201)).body.kid as string;
     expect(jwksKids(h)).toContain(rotated);
 
-    await b.services.keys.tick(); // what B's KEY_CHECK_INTERVAL timer does
+    await b.services.keyAdmin.tick(); // what B's KEY_CHECK_INTERVAL timer does
     const res = await b.http.get('/.well-known/jwks.json').expect(200);
     expect((res.body.keys as { kid: string }[]).map((k) => k.kid)).toContain(rotated);
     const login = await b.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
@@ -93,7 +93,7 @@ describe('two instances on one PostgreSQL', () => {
 
   it.runIf(usingPostgres())('concurrent emergency revocations of the active key leave exactly one active key', async () => {
     const active = h.services.keys.signingKey().kid;
-    const results = await Promise.allSettled([h.services.keys.revoke(active), b.services.keys.revoke(active)]);
+    const results = await Promise.allSettled([h.services.keyAdmin.revoke(active), b.services.keyAdmin.revoke(active)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(await activeKeyCount(h)).toBe(1);
     expect((await h.services.store.events.list({ type: 'key_revoked' })).filter((e) => e.details?.kid === active)).toHaveLength(1);

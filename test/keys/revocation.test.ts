@@ -106,7 +106,7 @@ describe('revoking a key that does not sign', () => {
     expect(h.services.keys.signingKey().kid).toBe(active);
 
     h.clock.advance(600);
-    await h.services.keys.tick();
+    await h.services.keyAdmin.tick();
     expect(h.services.keys.signingKey().kid).not.toBe(pending);
     expect((await keyRows(h)).find((k) => k.kid === pending)).toMatchObject({ state: 'revoked' });
   });

@@ -69,7 +69,7 @@ describe('GET /metrics on the admin listener', () => {
   });
 
   it('reports the active signing key age from the injected clock', async () => {
-    const [active] = (await h.services.keys.list()).filter((k) => k.state === 'active');
+    const [active] = (await h.services.keyAdmin.list()).filter((k) => k.state === 'active');
     const age = (h.clock.now().getTime() - active!.activatesAt.getTime()) / 1000;
     expect(age).toBeGreaterThanOrEqual(180);
     expect(sample(text, 'latchkey_signing_key_age_seconds', { kid: active!.kid, alg: 'ES256' })).toBe(age);

@@ -197,7 +197,7 @@ describe('key revocation', () => {
   it('rejects a token signed by a key that has since been revoked', async () => {
     const fresh = await registerAndLogin(h);
     await h.http.get('/auth/me').set('Authorization', `Bearer ${fresh.accessToken}`).expect(200);
-    await h.services.keys.revoke(decodeProtectedHeader(fresh.accessToken).kid as string);
+    await h.services.keyAdmin.revoke(decodeProtectedHeader(fresh.accessToken).kid as string);
     await expectRejected(fresh.accessToken);
     // Signing never stops: a new login gets a token from the replacement key.
     const after = await registerAndLogin(h);

@@ -200,7 +200,7 @@ describe('key rotation and revocation are security events', () => {
     const before = h.services.keys.signingKey().kid;
     const from = h.logs.lines.length;
     const id = requestId('rotate');
-    const { kid } = await h.services.keys.rotate({ now: true }, { ip: '192.0.2.1', requestId: id });
+    const { kid } = await h.services.keyAdmin.rotate({ now: true }, { ip: '192.0.2.1', requestId: id });
 
     const rows = (await h.services.store.events.list({})).filter((e) => e.requestId === id);
     expect(kidsIn(rows)).toEqual([
@@ -218,7 +218,7 @@ describe('key rotation and revocation are security events', () => {
     const revoked = h.services.keys.signingKey().kid;
     const from = h.logs.lines.length;
     const id = requestId('revoke');
-    await h.services.keys.revoke(revoked, { ip: null, requestId: id });
+    await h.services.keyAdmin.revoke(revoked, { ip: null, requestId: id });
 
     const replacement = h.services.keys.signingKey().kid;
     expect(replacement).not.toBe(revoked);
@@ -236,11 +236,11 @@ describe('key rotation and revocation are security events', () => {
   });
 
   it('the automatic schedule records activation and retirement', async () => {
-    await h.services.keys.rotate({ now: false }); // a pending key, pre-published
-    const pending = (await h.services.keys.list()).find((k) => k.state === 'pending')!;
+    await h.services.keyAdmin.rotate({ now: false }); // a pending key, pre-published
+    const pending = (await h.services.keyAdmin.list()).find((k) => k.state === 'pending')!;
     const active = h.services.keys.signingKey().kid;
     h.clock.set(new Date(pending.activatesAt.getTime() + 1000));
-    await h.services.keys.tick();
+    await h.services.keyAdmin.tick();
 
     expect(h.services.keys.signingKey().kid).toBe(pending.kid);
     const activated = await h.services.store.events.list({ type: 'key_activated' });

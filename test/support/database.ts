@@ -17,7 +17,7 @@ export interface TestDatabase {
  * A fresh, migrated database per call: an in-memory PGlite, or with DATABASE_URL=postgresql://…
  * a new database on that server (dropped afterwards).
  */
-export async function freshDatabase(): Promise<TestDatabase> {
+export async function freshDatabase(options: { timeoutMs?: number } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (!url || !usingPostgres()) {
     const location: DatabaseLocation = { kind: 'pglite', dataDir: undefined };
@@ -35,14 +35,14 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const target = new URL(url);
   target.pathname = `/${name}`;
   const location: DatabaseLocation = { kind: 'postgres', url: target.toString() };
-  const db = await openDatabase(location, { poolSize: 30 });
+  const db = await openDatabase(location, { poolSize: 30, ...options });
   await applyMigrations(db, location);
   const others: Database[] = [];
   return {
     db,
     location,
     async openAnother() {
-      const other = await openDatabase(location, { poolSize: 30 });
+      const other = await openDatabase(location, { poolSize: 30, ...options });
       others.push(other);
       return other;
     },

@@ -60,14 +60,14 @@ export interface Instance {
 
 /** A whole Latchkey on a fresh database, a fake clock and captured logs; nothing listens. */
 export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const database = await freshDatabase();
   const config = testConfig(env, options);
+  const database = await freshDatabase({ timeoutMs: config.databaseTimeout * 1000 });
   const clock = new FakeClock();
   const logs = new LogCapture();
   const keyEncryptionKey = randomBytes(32);
   const build = async (db: Database, cfg: Config): Promise<Instance> => {
     const services = createServices({ config: cfg, db, keyEncryptionKey, clock, logger: createLogger(cfg.logLevel, logs) });
-    await services.keys.start();
+    await services.keyAdmin.start();
     const apps = createApp({ ...services, lifecycle: { draining: false } });
     return { services, apps, http: supertest(apps.public), admin: supertest(apps.admin) };
   };

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import { AppError, tooManyRequests } from '../../errors.js';
 import { ClockedRateLimiter } from '../../limits/clocked-limiter.js';
 import { type CounterBackend, MemoryCounters } from '../../limits/counters.js';
-import { LoginAttempts, type MakeLimiter, counterKey } from '../../limits/login-attempts.js';
+import { AttemptLimiter, CLIENT_SECRET_GUARD, LOGIN_GUARD, type MakeLimiter, counterKey } from '../../limits/attempt-guard.js';
 import { LIMIT_POLICY, type LimitPolicy } from '../../limits/policy.js';
 import type { Metrics } from '../../metrics.js';
 import type { Store } from '../../store/index.js';
@@ -49,7 +49,8 @@ export function createRateLimits(config: Config, store: Store, deps: RateLimitDe
   return {
     // Runs before the body is read: floods cost one counter write, not an argon2 hash.
     login: perIp('login_ip', make('login_ip', policy.loginPerIp)),
-    loginAttempts: new LoginAttempts(make, policy),
+    loginAttempts: new AttemptLimiter(make, policy, LOGIN_GUARD),
+    clientSecretAttempts: new AttemptLimiter(make, policy, CLIENT_SECRET_GUARD),
     register: async (req, res, next) => {
       // Registration answers email_taken, so it is also an enumeration oracle: count those per IP.
       const taken = await registerTaken.get(ipKey(req));

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { LimitPolicy } from './policy.js';
+
+// Brute-force protection for anything that checks a secret: passwords at login, the current
+// password at a password change, client secrets at the token endpoint. Usage:
+//
+//   const admission = await guard.admit({ subject: email, ip });
+//   if (admission.refusal) throw tooManyRequests(admission.refusal.retryAfter); // checks nothing
+//   const ok = await checkTheSecret();
+//   if (ok) await admission.ticket.succeeded();
+//   else { const lockout = await admission.ticket.failed(); /* security event if lockout */ }
+//
+// The attempt is consumed BEFORE the secret is checked, in one atomic counter write (the shared
+// `rate_limits` table on PostgreSQL, process memory on the embedded database): of N requests
+// sent at once, only those that fit under the limit are ever checked. A success refunds it.
+
+/** Who is guessing what: the secret's owner (a normalised email, a client id) and from where. */
+export interface Attempt {
+  subject: string;
+  ip: string | null;
+}
+
+export interface Refusal {
+  /** The limiter that refused, for metrics (`login_pair`, `login_account`, `client_secret_pair` …). */
+  limiter: string;
+  /** Seconds until this subject may be tried again from this IP. */
+  retryAfter: number;
+}
+
+export interface Lockout {
+  /** `email_ip` / `client_ip`: this subject from this IP; `email` / `client`: from IPs it was never used from. */
+  scope: string;
+  seconds: number;
+  /** How many times in a row this scope has been locked (the lock doubles each time). */
+  lockouts: number;
+}
+
+/** One admitted attempt. Report how the check went exactly once; an attempt never reported (an error) stays counted as a failure. */
+export interface AttemptTicket {
+  /** The secret was right: the attempt is refunded and this (subject, IP)'s run of failures ends. */
+  succeeded(): Promise<void>;
+  /** The secret was wrong: the attempt stays consumed. Returns the lockout this failure started, if any. */
+  failed(): Promise<Lockout | undefined>;
+}
+
+export type Admission = { ticket: AttemptTicket; refusal?: undefined } | { refusal: Refusal; ticket?: undefined };
+
+export interface AttemptGuard {
+  /** Consumes one attempt before any secret is checked. A refusal means: check nothing, answer 429. */
+  admit(attempt: Attempt): Promise<Admission>;
+}
+
+/** Lets everything through (RATE_LIMIT=false, or a caller with no guard). */
+export const UNGUARDED: AttemptGuard = {
+  admit: async () => ({ ticket: { succeeded: async () => undefined, failed: async () => undefined } }),
+};
+
+export type MakeLimiter = (name: string, window: { points: number; duration: number }) => RateLimiterAbstract;
+
+/** Counter keys are hashes: the counters hold no emails or IPs, and always fit the key column. */
+export const counterKey = (...parts: (string | null)[]) =>
+  createHash('sha256')
+    .update(parts.map((p) => p ?? '-').join('\0'))
+    .digest('base64url');
+
+const seconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+/** Counter names and event scopes of one kind of secret. */
+export interface GuardNames {
+  pair: string;
+  lockouts: string;
+  subject: string;
+  trusted: string;
+  pairScope: string;
+  subjectScope: string;
+}
+
+export const LOGIN_GUARD: GuardNames = {
+  pair: 'login_pair',
+  lockouts: 'login_lockouts',
+  subject: 'login_account',
+  trusted: 'login_trusted',
+  pairScope: 'email_ip',
+  subjectScope: 'email',
+};
+
+export const CLIENT_SECRET_GUARD: GuardNames = {
+  pair: 'client_secret_pair',
+  lockouts: 'client_secret_lockouts',
+  subject: 'client_secret_client',
+  trusted: 'client_secret_trusted',
+  pairScope: 'client_ip',
+  subjectScope: 'client',
+};
+
+/**
+ * rate-limiter-flexible's "consecutive failures by username and IP" recipe, plus a per-subject
+ * ceiling (OWASP Authentication Cheat Sheet, "Account Lockout"), with the attempt consumed first:
+ * - 5 failures in a row for one (subject, IP) lock that pair for 5 min, doubling per repeat
+ *   lockout within a day, at most 1 h; a success resets it. Other IPs, and other subjects from
+ *   this IP, are unaffected, so an attacker cannot lock the owner out from the owner's IP.
+ * - 50 failures for one subject from anywhere within an hour refuse that subject, until the
+ *   hour ends, from every IP that has not succeeded with it in the last 30 days.
+ * Unknown subjects are counted exactly like real ones, so a lockout reveals nothing.
+ */
+export class AttemptLimiter implements AttemptGuard {
+  private readonly pair: RateLimiterAbstract;
+  private readonly lockouts: RateLimiterAbstract;
+  private readonly subject: RateLimiterAbstract;
+  private readonly trusted: RateLimiterAbstract;
+
+  constructor(
+    make: MakeLimiter,
+    private readonly policy: Pick<LimitPolicy, 'pairFailures' | 'accountFailures'>,
+    private readonly names: GuardNames = LOGIN_GUARD,
+  ) {
+    const { pairFailures, accountFailures } = policy;
+    this.pair = make(names.pair, pairFailures);
+    this.lockouts = make(names.lockouts, { points: 1, duration: pairFailures.lockoutMemory });
+    this.subject = make(names.subject, accountFailures);
+    this.trusted = make(names.trusted, { points: 1, duration: accountFailures.trustSeconds });
+  }
+
+  async admit({ subject, ip }: Attempt): Promise<Admission> {
+    const { pairFailures, accountFailures } = this.policy;
+    const pairKey = counterKey(subject, ip);
+    const subjectKey = counterKey(subject);
+    // Atomic add-and-read: the n-th concurrent attempt sees n, whatever the interleaving.
+    const pair = await this.pair.penalty(pairKey);
+    if (pair.consumedPoints > pairFailures.points) {
+      // Until the failure that reaches the limit has been judged, the counter still has its
+      // day-long window: the shortest lock is the honest answer then.
+      const left = seconds(pair);
+      return this.refuse(this.names.pair, left > pairFailures.maxLockSeconds ? pairFailures.baseLockSeconds : left);
+    }
+    const account = await this.subject.penalty(subjectKey);
+    if (account.consumedPoints > accountFailures.points && !(await this.trusted.get(pairKey))) {
+      // Nothing was tried: give both points back, so this IP's own run of failures is not longer.
+      await Promise.all([this.pair.reward(pairKey), this.subject.reward(subjectKey)]);
+      return this.refuse(this.names.subject, seconds(account));
+    }
+    return { ticket: this.ticket(pairKey, subjectKey, pair.consumedPoints, account) };
+  }
+
+  private refuse(limiter: string, retryAfter: number): Admission {
+    return { refusal: { limiter, retryAfter } };
+  }
+
+  private ticket(pairKey: string, subjectKey: string, nthInPair: number, account: RateLimiterRes): AttemptTicket {
+    const { pairFailures, accountFailures } = this.policy;
+    return {
+      succeeded: async () => {
+        await Promise.all([
+          this.pair.delete(pairKey),
+          this.lockouts.delete(pairKey),
+          this.subject.reward(subjectKey),
+          this.trusted.set(pairKey, 1, accountFailures.trustSeconds),
+        ]);
+      },
+      failed: async () => {
+        // Exactly one admitted attempt holds the limit-th point: its failure starts the lock.
+        if (nthInPair === pairFailures.points) {
+          const lockouts = (await this.lockouts.penalty(pairKey)).consumedPoints;
+          const lockSeconds = Math.min(pairFailures.baseLockSeconds * 2 ** (lockouts - 1), pairFailures.maxLockSeconds);
+          await this.pair.set(pairKey, pairFailures.points, lockSeconds);
+          return { scope: this.names.pairScope, seconds: lockSeconds, lockouts };
+        }
+        if (account.consumedPoints === accountFailures.points) {
+          return { scope: this.names.subjectScope, seconds: seconds(account), lockouts: 1 };
+        }
+        return undefined;
+      },
+    };
+  }
+}
