@@ -63,6 +63,9 @@ describe('POST /auth/login (COOKIE_SECURE at its default, true)', () => {
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       client_id: 'latchkey',
       sid: expect.any(String),
+      status: {
+        status_list: { idx: expect.any(Number), uri: expect.stringMatching(/^http:\/\/localhost:3000\/statuslists\/\d+$/) },
+      },
     });
     const session = await h.database.db.prisma.session.findUniqueOrThrow({ where: { id: claims.sid as string } });
     expect(session.userId).toBe(user.id);
