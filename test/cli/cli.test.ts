@@ -99,7 +99,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     // token inspect names exactly why that token is now refused.
     const inspect = await cli(['token', 'inspect', token, '--jwks', jwksUrl]);
     expect(inspect.code).toBe(1);
-    expect(lastLine(inspect.stdout)).toBe(`invalid: unknown kid ${active}: not in ${jwksUrl}`);
+    expect(lastLine(inspect.stdout)).toBe(`invalid: unknown or revoked kid ${active}: not in ${jwksUrl}`);
 
     expectOneLineError(
       await admin(['keys', 'revoke', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']),
