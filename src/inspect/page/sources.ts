@@ -6,7 +6,8 @@ import { STATUS_LIST_MEDIA_TYPE } from '../status-list.js';
 // The CSP's connect-src allows this server's origins only; a URL elsewhere is refused here,
 // with a reason, before the browser blocks it.
 
-const CACHE_MS = 30_000;
+// Short: the page answers for the live JWKS (a revoked key disappears from it), and each fetch revalidates.
+const CACHE_MS = 5_000;
 
 export class BlockedByPolicy extends Error {}
 
@@ -67,7 +68,13 @@ export class PageSources {
     let res: Response;
     try {
       // No credentials, no referrer: a plain GET of a public document.
-      res = await fetch(target, { headers: { accept }, credentials: 'omit', referrerPolicy: 'no-referrer', redirect: 'error' });
+      res = await fetch(target, {
+        headers: { accept },
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        redirect: 'error',
+        cache: 'no-cache',
+      });
     } catch {
       throw new Error(`cannot reach ${target.origin}`);
     }
