@@ -4,7 +4,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import path from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../cli/run-cli.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { statusListJwt } from '../support/status-list.js';
@@ -33,6 +33,7 @@ let adminUrl: string;
 let browser: Browser;
 let page: Page;
 let statusList = '';
+let missingBrowser: Error | undefined;
 const requests: Seen[] = [];
 /** Every token pasted or produced in the page: none of them may ever be in a request. */
 const pasted = new Set<string>();
@@ -44,8 +45,6 @@ function listen(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); these tests never skip`);
   // The public listener first, so ISSUER can be its real origin (the page fetches the JWKS there).
   let publicApp: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   publicServer = createServer((req, res) => {
@@ -63,6 +62,13 @@ beforeAll(async () => {
   adminServer = createServer(h.apps.admin);
   adminUrl = await listen(adminServer);
 
+  // No chromium is a failure of every test below (beforeEach), never a skip: CI installs it.
+  if (!existsSync(CHROMIUM)) {
+    missingBrowser = new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); these tests never skip`,
+    );
+    return;
+  }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -86,6 +92,10 @@ beforeAll(async () => {
   await page.clock.setFixedTime(h.clock.now());
   await mkdir(SHOTS, { recursive: true });
 }, 60_000);
+
+beforeEach(() => {
+  if (missingBrowser) throw missingBrowser;
+});
 
 afterAll(async () => {
   await browser?.close();

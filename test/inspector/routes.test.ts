@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { type Harness, TEST_ENV, startHarness } from '../support/harness.js';
 
 // GET /inspect (CONTRACT Part 2 "Inspector"): always on the admin listener, on the public one
 // only with PUBLIC_INSPECTOR=true; a static page whose CSP allows its own files and fetches
@@ -9,13 +12,13 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' https://auth.example.com; img-src data:; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
 
-describe('the inspector page by default', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ ISSUER: 'https://auth.example.com', ADMIN_TOKEN: 'a-long-admin-token-for-tests' });
-  });
-  afterAll(() => h?.close());
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ ISSUER: 'https://auth.example.com', ADMIN_TOKEN: 'a-long-admin-token-for-tests' });
+});
+afterAll(() => h?.close());
 
+describe('the inspector page by default', () => {
   it('is served by the admin listener, without the admin token (a browser cannot send it), with a strict CSP', async () => {
     const res = await h.admin.get('/inspect').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -60,15 +63,13 @@ describe('the inspector page by default', () => {
 });
 
 describe('with PUBLIC_INSPECTOR=true', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ ISSUER: 'https://auth.example.com', PUBLIC_INSPECTOR: 'true' });
-  });
-  afterAll(() => h?.close());
-
   it('is on the public listener too, with the same CSP', async () => {
-    const res = await h.http.get('/inspect').expect(200);
+    // Only the config differs: the same services, built into apps with PUBLIC_INSPECTOR=true.
+    const config = loadConfig({ ...TEST_ENV, ISSUER: 'https://auth.example.com', PUBLIC_INSPECTOR: 'true' });
+    const apps = createApp({ ...h.services, config, lifecycle: { draining: false } });
+    const res = await supertest(apps.public).get('/inspect').expect(200);
     expect(res.headers['content-security-policy']).toBe(CSP);
-    await h.http.get('/inspect/inspector.js').expect(200);
+    await supertest(apps.public).get('/inspect/inspector.js').expect(200);
+    await h.http.get('/inspect').expect(404);
   });
 });
