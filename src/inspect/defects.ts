@@ -62,7 +62,7 @@ export const defect = {
     message: `wrong aud: ${json(aud)} (expected "${expected}")`,
   }),
   missingClaim: (claim: string): Defect => ({ code: 'missing_claim', message: `missing claim: ${claim}` }),
-  /** draft-ietf-oauth-status-list-20 §7.1: 0x01 INVALID (revoked), 0x02 SUSPENDED, others application-specific. */
+  /** draft-ietf-oauth-status-list-21 §7.1: 0x01 INVALID (revoked), 0x02 SUSPENDED, others application-specific. */
   revoked: (status: number, idx: number, uri: string): Defect => ({
     code: 'revoked',
     message: `${status === 1 ? 'revoked' : status === 2 ? 'suspended' : `status 0x${status.toString(16).padStart(2, '0')}`} in its status list (index ${idx} of ${uri})`,

@@ -17,7 +17,7 @@ import { type TimeClaim, formatDuration, isoDate, timeClaims } from './time.js';
 // jose, which runs in Node and in browsers (WebCrypto); the JWKS, the status list and zlib
 // are passed in. Unlike a verifier, it does not stop at the first failure: it names each
 // defect. Rules: RFC 9068 §4 (access tokens), RFC 8725 §3.1 and §3.11 (pinned algorithms,
-// explicit typ), RFC 7519 §4.1 (time claims, with a clock skew), draft-ietf-oauth-status-list-20.
+// explicit typ), RFC 7519 §4.1 (time claims, with a clock skew), draft-ietf-oauth-status-list-21.
 
 /** RFC 9068 §2.2: the claims every JWT access token carries. */
 export const ACCESS_TOKEN_REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const;

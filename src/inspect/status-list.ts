@@ -11,7 +11,7 @@ import { type Defect, defect } from './defects.js';
 import { formatDuration } from './time.js';
 
 // The Token Status List check of an access token, as a relying party does it:
-// draft-ietf-oauth-status-list-20 (approved by the IESG, in the RFC Editor queue).
+// draft-ietf-oauth-status-list-21 (approved by the IESG, in the RFC Editor queue).
 // Runs in Node and in the browser; fetching and zlib inflation are passed in.
 
 export const STATUS_LIST_TYP = 'statuslist+jwt';

@@ -7,7 +7,7 @@ import { statusListJwt } from '../support/status-list.js';
 
 // The inspection core shared by the /inspect page and `latchkey token inspect`: every defect is
 // named (not only the first), time claims allow the clock skew, and the status list is read
-// only for a token that is otherwise valid (draft-ietf-oauth-status-list-20 §8.3).
+// only for a token that is otherwise valid (draft-ietf-oauth-status-list-21 §8.3).
 
 const ISSUER = 'https://auth.example.com';
 const JWKS_URL = `${ISSUER}/.well-known/jwks.json`;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkStatus, decodeStatusList, statusAt } from '../../src/inspect/status-list.js';
 import { statusBits, statusListJwt } from '../support/status-list.js';
 
-// The status list decoder against draft-ietf-oauth-status-list-20: its own test vector for the
+// The status list decoder against draft-ietf-oauth-status-list-21: its own test vector for the
 // bit order, and lists built here for the whole check (signature, sub, index, revoked bit).
 
 const nodeInflate = async (bytes: Uint8Array, max: number) =>

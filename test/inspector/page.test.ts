@@ -48,7 +48,7 @@ beforeAll(async () => {
   // The public listener first, so ISSUER can be its real origin (the page fetches the JWKS there).
   let publicApp: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   publicServer = createServer((req, res) => {
-    // A status list served as the contract says (draft-ietf-oauth-status-list-20 §8.2), ahead of the app.
+    // A status list served as the contract says (draft-ietf-oauth-status-list-21 §8.2), ahead of the app.
     if (req.url === STATUS_PATH) {
       return res
         .writeHead(200, { 'content-type': 'application/statuslist+jwt', 'access-control-allow-origin': '*' })

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { type CryptoKey, type KeyObject, SignJWT } from 'jose';
 
-// A Token Status List built by hand for tests (draft-ietf-oauth-status-list-20 §4.1, §5.1), so
+// A Token Status List built by hand for tests (draft-ietf-oauth-status-list-21 §4.1, §5.1), so
 // the inspector can be tested against the contract before (and independently of) the server's.
 
 /** 1 bit per entry; index i is bit (i % 8) of byte ⌊i / 8⌋, least significant first (§4.1). */
