@@ -7,7 +7,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../cli/run-cli.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { statusListJwt } from '../support/status-list.js';
+import { type LoggedIn, registerAndLogin } from '../support/auth.js';
 
 // The /inspect page in a real browser (Debian's chromium, driven by playwright-core): a pasted
 // token decoded, dated and verified with WebCrypto against the live JWKS of this server; each
@@ -16,7 +16,6 @@ import { statusListJwt } from '../support/status-list.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '../../tmp');
-const STATUS_PATH = '/statuslists/inspector-test';
 
 interface Seen {
   url: string;
@@ -32,8 +31,8 @@ let issuer: string;
 let adminUrl: string;
 let browser: Browser;
 let page: Page;
-let statusList = '';
 let missingBrowser: Error | undefined;
+let loggedIn: LoggedIn;
 const requests: Seen[] = [];
 /** Every token pasted or produced in the page: none of them may ever be in a request. */
 const pasted = new Set<string>();
@@ -47,15 +46,7 @@ function listen(server: Server): Promise<string> {
 beforeAll(async () => {
   // The public listener first, so ISSUER can be its real origin (the page fetches the JWKS there).
   let publicApp: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-  publicServer = createServer((req, res) => {
-    // A status list served as the contract says (draft-ietf-oauth-status-list-21 §8.2), ahead of the app.
-    if (req.url === STATUS_PATH) {
-      return res
-        .writeHead(200, { 'content-type': 'application/statuslist+jwt', 'access-control-allow-origin': '*' })
-        .end(statusList);
-    }
-    publicApp(req, res);
-  });
+  publicServer = createServer((req, res) => publicApp(req, res));
   issuer = await listen(publicServer);
   h = await startHarness({ ISSUER: issuer });
   publicApp = h.apps.public;
@@ -107,7 +98,7 @@ afterAll(async () => {
 });
 
 const jwksUrl = () => `${issuer}/.well-known/jwks.json`;
-const issue = async () => (await h.services.accessTokens.issue({ userId: 'u-1', sessionId: 's-1' })).token;
+const issue = async () => (await h.services.accessTokens.issue({ subject: 'u-1', sessionId: 's-1' })).token;
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const decodePart = (part: string | undefined) =>
   JSON.parse(Buffer.from(part ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -145,7 +136,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `inspect
 describe('the inspector page', () => {
   it('shows a fresh token as valid, its three parts coloured, header and claims as JSON, and each time as a date', async () => {
     await openPage();
-    const token = await issue();
+    loggedIn = await registerAndLogin(h);
+    const token = loggedIn.accessToken;
     expect(await paste(token)).toEqual({ verdict: 'valid', defects: [] });
 
     const [header, payload, signature] = token.split('.');
@@ -160,7 +152,8 @@ describe('the inspector page', () => {
     const { kid } = h.services.keys.signingKey();
     expect(JSON.parse((await page.locator('#header-json').textContent()) ?? '')).toEqual({ alg: 'ES256', kid, typ: 'at+jwt' });
     const claims = JSON.parse(await page.locator('#payload-json').inputValue());
-    expect(claims).toMatchObject({ iss: issuer, aud: 'api', sub: 'u-1', sid: 's-1' });
+    expect(claims).toMatchObject({ iss: issuer, aud: 'api', sub: loggedIn.userId, sid: expect.any(String) });
+    expect(claims.status.status_list).toEqual({ idx: expect.any(Number), uri: `${issuer}/statuslists/1` });
 
     const now = h.clock.now();
     const rows = await page
@@ -170,7 +163,10 @@ describe('the inspector page', () => {
       ['iat', now.toISOString(), '0s ago'],
       ['exp', new Date(now.getTime() + 600_000).toISOString(), 'expires in 10m'],
     ]);
-    expect(await page.locator('#status').textContent()).toBe('status: the token has no status claim');
+    // Looked up in the server's own status list, fetched by the page.
+    expect(await page.locator('#status').textContent()).toBe(
+      `status: valid (index ${claims.status.status_list.idx} of ${issuer}/statuslists/1)`,
+    );
     await shot('valid');
   });
 
@@ -213,30 +209,24 @@ describe('the inspector page', () => {
       },
       () => `unknown or revoked kid not-a-latchkey-key: not in ${jwksUrl()}`,
     ],
-    [
-      'revoked',
-      async () => {
-        const { kid, alg, key } = h.services.keys.signingKey();
-        const uri = `${issuer}${STATUS_PATH}`;
-        statusList = await statusListJwt({ uri, revoked: [7], key, kid, alg, iat: Math.floor(h.clock.now().getTime() / 1000) });
-        return signWithServerKey({ status: { status_list: { idx: 7, uri } } });
-      },
-      () => `revoked in its status list (index 7 of ${issuer}${STATUS_PATH})`,
-    ],
   ])('names the defect of a %s token', async (name, make, message) => {
     expect(await paste(await make())).toEqual({ verdict: 'invalid', defects: [message()] });
     await shot(name);
   });
 
-  it('checks the status list of a token that carries one, and finds it valid when its bit is clear', async () => {
-    const { kid, alg, key } = h.services.keys.signingKey();
-    const uri = `${issuer}${STATUS_PATH}`;
-    statusList = await statusListJwt({ uri, revoked: [7], key, kid, alg, iat: Math.floor(h.clock.now().getTime() / 1000) });
-    expect(await paste(await signWithServerKey({ status: { status_list: { idx: 8, uri } } }))).toEqual({
-      verdict: 'valid',
-      defects: [],
+  it('names a token whose session was logged out as revoked in its status list', async () => {
+    const idx = decodePart(loggedIn.accessToken.split('.')[1]).status as { status_list: { idx: number } };
+    await h.http.post('/auth/logout').set('Cookie', `${h.config.refreshCookieName}=${loggedIn.refreshToken}`).expect(204);
+    // Past the server's 1 s rebuild and the page's 5 s memory; the page's clock follows.
+    h.clock.advance(6);
+    await page.clock.setFixedTime(h.clock.now());
+    const uri = `${issuer}/statuslists/1`;
+    expect(await paste(loggedIn.accessToken)).toEqual({
+      verdict: 'invalid',
+      defects: [`revoked in its status list (index ${idx.status_list.idx} of ${uri})`],
     });
-    expect(await page.locator('#status').textContent()).toBe(`status: valid (index 8 of ${uri})`);
+    expect(await page.locator('#status').textContent()).toBe(`status: revoked (index ${idx.status_list.idx} of ${uri})`);
+    await shot('revoked');
   });
 
   it('flips to a bad signature when the payload is edited, and back when the token is restored (the JWT.io experiment)', async () => {
@@ -261,7 +251,8 @@ describe('the inspector page', () => {
     const [header, payload, signature] = (await issue()).split('.');
     const tampered = `${header}.${b64({ ...decodePart(payload), sub: 'admin' })}.${signature}`;
     const several = await signWithServerKey({ aud: 'billing', iss: 'https://evil.example', jti: undefined });
-    for (const token of [tampered, several]) {
+    // Including the status list's words: the session of this token was logged out above.
+    for (const token of [tampered, several, loggedIn.accessToken]) {
       const page_ = (await paste(token)).defects;
       const run = await cli(['token', 'inspect', token], { ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: 'api' });
       const cliDefects = run.stdout
@@ -345,7 +336,7 @@ describe('the inspector page', () => {
         `${adminUrl}/inspect/inspector.css`,
         `${adminUrl}/inspect/inspector.js`,
         jwksUrl(),
-        `${issuer}${STATUS_PATH}`,
+        `${issuer}/statuslists/1`,
       ].sort(),
     );
     expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, location.hash])).toEqual([0, 0, '']);
