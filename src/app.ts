@@ -5,6 +5,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { authRoutes } from './http/auth-routes.js';
 import { adminAuth } from './http/middleware/admin-auth.js';
 import { type Lifecycle, healthRoutes } from './http/health-routes.js';
+import { inspectorRoutes } from './http/inspector-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requireHost } from './http/middleware/host.js';
 import { requestLog } from './http/middleware/request-log.js';
@@ -71,6 +72,7 @@ function publicApp(deps: AppDeps): Express {
     cookieParser(),
     authRoutes(deps, deps.limits),
   );
+  if (deps.config.publicInspector) app.use(inspectorRoutes(deps.config));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
@@ -78,6 +80,9 @@ function publicApp(deps: AppDeps): Express {
 
 function adminApp(deps: AppDeps): Express {
   const app = common(express5(deps), deps);
+  // Before the admin token: a browser cannot send it on a page load, and the page is static
+  // (a pasted token is never sent to the server).
+  app.use(inspectorRoutes(deps.config));
   app.use(adminAuth(deps.config.adminToken));
   app.get('/metrics', deps.metrics.handler);
   app.use('/admin', adminRoutes(deps));

@@ -55,6 +55,7 @@ const envSchema = z.object({
     .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name')
     .optional(),
   ALLOW_REGISTRATION: bool(true),
+  PUBLIC_INSPECTOR: bool(false),
   ARGON2_MEMORY_KIB: z.coerce
     .number()
     .int()
@@ -104,6 +105,8 @@ export interface Config {
   readonly cookieSecure: boolean;
   readonly refreshCookieName: string;
   readonly allowRegistration: boolean;
+  /** Serves the token inspector page on the public listener too (it is always on the admin one). */
+  readonly publicInspector: boolean;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly trustProxy: boolean | number | string;
   readonly rateLimit: boolean;
@@ -168,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The __Secure- prefix is only valid on a Secure cookie (RFC 6265bis §4.1.3.1).
     refreshCookieName: e.REFRESH_COOKIE_NAME ?? (e.COOKIE_SECURE ? '__Secure-lk_rt' : 'lk_rt'),
     allowRegistration: e.ALLOW_REGISTRATION,
+    publicInspector: e.PUBLIC_INSPECTOR,
     argon2: Object.freeze({ memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM }),
     trustProxy,
     rateLimit: e.RATE_LIMIT,

@@ -1,6 +1,6 @@
 import { CliError } from './output.js';
 
-// The CLI's one HTTP client (fetch): the admin API, and the JWKS for `token inspect`.
+// The CLI's one HTTP client (fetch): the admin API, and the JWKS, metadata and status lists for `token inspect`.
 
 const TIMEOUT_MS = 10_000;
 
@@ -9,28 +9,19 @@ interface ErrorBody {
   error_description?: unknown;
 }
 
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** What to check when the server cannot be reached; names the option that sets its URL. */
+  unreachableHint?: string;
+}
+
+const ADMIN_HINT = 'is the server running? see --url';
+
 /** One request; a JSON answer back, or a one-line CliError saying what went wrong. */
-export async function requestJson<T>(
-  url: URL,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: init.method ?? 'GET',
-      headers: {
-        accept: 'application/json',
-        ...(init.body !== undefined && { 'content-type': 'application/json' }),
-        ...init.headers,
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      redirect: 'error',
-    });
-  } catch (error) {
-    throw new CliError(`cannot reach ${url.origin}: ${networkReason(error)} (is the server running? see --url)`);
-  }
-  const text = await res.text();
+export async function requestJson<T>(url: URL, init: RequestOptions = {}): Promise<T> {
+  const { res, text } = await send(url, 'application/json', init);
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -44,6 +35,33 @@ export async function requestJson<T>(
     throw new CliError(`${url.origin} answered ${res.status} ${res.statusText}`);
   }
   return body as T;
+}
+
+/** One GET for a document that is not JSON (a status list token); its text, or a one-line CliError. */
+export async function requestText(url: URL, accept: string, init: Pick<RequestOptions, 'unreachableHint'> = {}): Promise<string> {
+  const { res, text } = await send(url, accept, init);
+  if (!res.ok) throw new CliError(`${url.href} answered ${res.status} ${res.statusText}`);
+  return text;
+}
+
+async function send(url: URL, accept: string, init: RequestOptions): Promise<{ res: Response; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: {
+        accept,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'error',
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach ${url.origin}: ${networkReason(error)} (${init.unreachableHint ?? ADMIN_HINT})`);
+  }
+  return { res, text: await res.text() };
 }
 
 function networkReason(error: unknown): string {

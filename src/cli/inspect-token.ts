@@ -1,129 +1,120 @@
-import {
-  type JSONWebKeySet,
-  type JWTPayload,
-  type ProtectedHeaderParameters,
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-} from 'jose';
-import { SIGNING_ALGS } from '../config.js';
-import { ACCESS_TOKEN_TYP } from '../tokens/access-token.js';
-import { formatDuration } from './output.js';
+import { promisify } from 'node:util';
+import { inflate } from 'node:zlib';
+import type { JSONWebKeySet } from 'jose';
+import type { InspectionSources } from '../inspect/inspect.js';
+import { STATUS_LIST_MEDIA_TYPE } from '../inspect/status-list.js';
+import { requestJson, requestText } from './http-client.js';
+import { CliError } from './output.js';
 
-// `latchkey token inspect`: what a resource server would decide about a token, and why.
-// Checks follow RFC 9068 §4 and RFC 8725 §3.1 (pinned algorithms, explicit typ).
+// `latchkey token inspect` in Node: where the JWKS is, what iss and aud to expect, and the
+// fetching and zlib behind the shared inspection core (src/inspect/).
 
-export interface InspectOptions {
-  jwksUrl: string;
-  issuer: string;
-  audience: string;
-  now: Date;
+/** The server default ISSUER, where a JWKS is looked for when nothing says otherwise. */
+const DEFAULT_ISSUER = 'http://localhost:3000';
+const JWKS_HINT = 'is the server running? see --jwks';
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+export interface InspectFlags {
+  jwks?: URL;
+  issuer?: string;
+  audience?: string;
+  clockSkew?: number;
 }
 
-export interface TimeClaim {
-  claim: 'iat' | 'nbf' | 'exp';
-  epoch: number;
-  date: string;
-  /** "expires in 9m 58s", "expired 3m ago", "2m ago", "in 5m". */
-  relative: string;
+export interface Expected {
+  value: string | undefined;
+  /** Where the value came from, or why there is none. */
+  source: string;
 }
 
-export interface TokenReport {
-  header?: ProtectedHeaderParameters;
-  claims?: JWTPayload;
-  times: TimeClaim[];
-  valid: boolean;
-  /** Why it is invalid: one precise reason. */
-  reason?: string;
+export interface Resolved {
+  jwksUrl: URL;
+  issuer: Expected;
+  audience: Expected;
 }
 
-// RFC 9068 §2.2: the claims every JWT access token carries.
-const REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+interface Metadata {
+  issuer?: unknown;
+  jwks_uri?: unknown;
+  latchkey_access_token_audience?: unknown;
+}
 
-/** Decodes the token, then verifies it against `jwks` (fetched by the caller) as a resource server would. */
-export async function inspectToken(
-  token: string,
-  jwks: () => Promise<JSONWebKeySet>,
-  options: InspectOptions,
-): Promise<TokenReport> {
-  let header: ProtectedHeaderParameters;
-  let claims: JWTPayload;
+/**
+ * The JWKS is `--jwks`, else `$ISSUER/.well-known/jwks.json`, else the server default's.
+ * The expected iss and aud are what the user set (`--issuer`/`--audience`; without `--jwks`
+ * also `$ISSUER`/`$ACCESS_TOKEN_AUDIENCE`), else what the JWKS's own server publishes in its
+ * RFC 8414 metadata, else nothing: then the value is reported, never compared with a default
+ * the user never set.
+ */
+export async function resolveExpectations(flags: InspectFlags, env: Record<string, string | undefined>): Promise<Resolved> {
+  const envIssuer = flags.jwks ? undefined : env.ISSUER?.replace(/\/+$/, '') || undefined;
+  const jwksUrl = flags.jwks ?? jwksUrlOf(envIssuer ?? DEFAULT_ISSUER);
+  const issuer: Expected | undefined = flags.issuer
+    ? { value: flags.issuer, source: '--issuer' }
+    : envIssuer
+      ? { value: envIssuer, source: 'ISSUER' }
+      : undefined;
+  const envAudience = flags.jwks ? undefined : env.ACCESS_TOKEN_AUDIENCE || undefined;
+  const audience: Expected | undefined = flags.audience
+    ? { value: flags.audience, source: '--audience' }
+    : envAudience
+      ? { value: envAudience, source: 'ACCESS_TOKEN_AUDIENCE' }
+      : undefined;
+  if (issuer && audience) return { jwksUrl, issuer, audience };
+
+  const fromMetadata = await metadataOf(jwksUrl);
+  return {
+    jwksUrl,
+    issuer: issuer ?? fromMetadata('issuer', '--issuer'),
+    audience: audience ?? fromMetadata('latchkey_access_token_audience', '--audience'),
+  };
+}
+
+/**
+ * RFC 8414 §3 metadata at the JWKS's origin, trusted only when it names this JWKS as its
+ * `jwks_uri` (then it describes the server whose keys we verify with).
+ */
+async function metadataOf(jwksUrl: URL): Promise<(member: keyof Metadata, option: string) => Expected> {
+  const url = new URL(METADATA_PATH, jwksUrl.origin);
+  let metadata: Metadata | undefined;
+  let problem: string;
   try {
-    header = decodeProtectedHeader(token);
-    claims = decodeJwt(token);
+    metadata = await requestJson<Metadata>(url, { unreachableHint: JWKS_HINT });
+    problem = metadata?.jwks_uri === jwksUrl.href ? '' : `its jwks_uri is not ${jwksUrl.href}`;
   } catch (error) {
-    return { times: [], valid: false, reason: `malformed token: ${error instanceof Error ? error.message : String(error)}` };
+    problem = error instanceof Error ? error.message : String(error);
   }
-  const times = timeClaims(claims, options.now);
-  const invalid = (reason: string): TokenReport => ({ header, claims, times, valid: false, reason });
-
-  // RFC 8725 §3.1: only the algorithms Latchkey signs with; never "none" or HMAC.
-  if (typeof header.alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(header.alg)) {
-    return invalid(`alg not allowed: ${JSON.stringify(header.alg)} (allowed: ${SIGNING_ALGS.join(', ')})`);
-  }
-  if (typeof header.kid !== 'string') return invalid('no kid in the header');
-  const keySet = await jwks();
-  const key = keySet.keys.find((k) => k.kid === header.kid);
-  if (!key) return invalid(`unknown kid ${header.kid}: not in ${options.jwksUrl}`);
-  if (key.alg !== undefined && key.alg !== header.alg) {
-    return invalid(`alg ${header.alg} does not match key ${header.kid}, which is ${key.alg}`);
-  }
-
-  try {
-    await jwtVerify(token, createLocalJWKSet(keySet), {
-      algorithms: [...SIGNING_ALGS],
-      typ: ACCESS_TOKEN_TYP,
-      issuer: options.issuer,
-      audience: options.audience,
-      requiredClaims: REQUIRED_CLAIMS,
-      currentDate: options.now,
-    });
-  } catch (error) {
-    return invalid(describeFailure(error, header, claims, options));
-  }
-  return { header, claims, times, valid: true };
+  return (member, option) => {
+    const value = metadata?.[member];
+    if (!problem && typeof value === 'string' && value) return { value, source: url.href };
+    const why = problem ? `${url.href} is no help (${problem})` : `${url.href} has no ${member}`;
+    return { value: undefined, source: `not compared: no ${option}, and ${why}` };
+  };
 }
 
-function describeFailure(error: unknown, header: ProtectedHeaderParameters, claims: JWTPayload, options: InspectOptions): string {
-  if (error instanceof errors.JWSSignatureVerificationFailed) return `bad signature: key ${header.kid} did not sign this token`;
-  if (error instanceof errors.JWTExpired) {
-    return `expired ${formatDuration(+options.now - Number(claims.exp) * 1000)} ago (exp ${isoDate(Number(claims.exp))})`;
-  }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.reason === 'missing') return `missing claim: ${error.claim}`;
-    switch (error.claim) {
-      case 'typ':
-        return `wrong typ: ${JSON.stringify(header.typ ?? null)} (expected "${ACCESS_TOKEN_TYP}")`;
-      case 'iss':
-        return `wrong iss: ${JSON.stringify(claims.iss)} (expected "${options.issuer}")`;
-      case 'aud':
-        return `wrong aud: ${JSON.stringify(claims.aud)} (expected "${options.audience}")`;
-      case 'nbf':
-        return `not yet valid: nbf ${isoDate(Number(claims.nbf))} is ${formatDuration(Number(claims.nbf) * 1000 - +options.now)} away`;
-      default:
-        return `${error.claim} claim is invalid: ${error.message}`;
-    }
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed) return `alg not allowed: ${JSON.stringify(header.alg)}`;
-  if (error instanceof errors.JWKSNoMatchingKey) return `no key in the JWKS matches kid ${header.kid} and alg ${header.alg}`;
-  if (error instanceof errors.JOSEError) return `malformed token: ${error.message}`;
-  throw error;
+function jwksUrlOf(issuer: string): URL {
+  const url = `${issuer}/.well-known/jwks.json`;
+  if (!URL.canParse(url)) throw new CliError(`ISSUER ${issuer} is not a URL; pass --jwks`);
+  return new URL(url);
 }
 
-const isoDate = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
+const inflateAsync = promisify(inflate);
 
-function timeClaims(claims: JWTPayload, now: Date): TimeClaim[] {
-  const out: TimeClaim[] = [];
-  for (const claim of ['iat', 'nbf', 'exp'] as const) {
-    const epoch = claims[claim];
-    if (typeof epoch !== 'number' || !Number.isFinite(epoch)) continue;
-    const delta = epoch * 1000 - +now;
-    const span = formatDuration(delta);
-    const relative =
-      claim === 'exp' ? (delta > 0 ? `expires in ${span}` : `expired ${span} ago`) : delta > 0 ? `in ${span}` : `${span} ago`;
-    out.push({ claim, epoch, date: isoDate(epoch), relative });
-  }
-  return out;
+/** The network and zlib behind the inspection core, through the CLI's one HTTP client. */
+export function nodeSources(jwksUrl: URL): InspectionSources {
+  return {
+    jwksUrl: jwksUrl.href,
+    fetchJwks: async () => {
+      const body = await requestJson<JSONWebKeySet>(jwksUrl, { unreachableHint: JWKS_HINT });
+      if (!Array.isArray(body?.keys)) throw new CliError(`${jwksUrl.href} is not a JWKS ({"keys": [...]})`);
+      return body;
+    },
+    fetchStatusList: async (uri) => {
+      const url = new URL(uri);
+      if (!/^https?:$/.test(url.protocol)) throw new Error('not an http(s) URL');
+      return requestText(url, STATUS_LIST_MEDIA_TYPE, { unreachableHint: 'is the server running?' });
+    },
+    // RFC 1950 zlib; maxOutputLength refuses a decompression bomb.
+    inflate: async (compressed, maxBytes) => new Uint8Array(await inflateAsync(compressed, { maxOutputLength: maxBytes })),
+  };
 }

@@ -17,7 +17,9 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
   let jwksUrl: string;
 
   beforeAll(async () => {
-    server = await startServerProcess({ ADMIN_TOKEN });
+    // ISSUER is where the server really listens: its tokens' status list URIs must be reachable.
+    const port = await closedPort();
+    server = await startServerProcess({ ADMIN_TOKEN, PORT: String(port), ISSUER: `http://127.0.0.1:${port}` });
     admin = (args, env = {}) => cli([...args, '--url', server.adminUrl], { ADMIN_TOKEN, ...env });
     jwksUrl = `${server.url}/.well-known/jwks.json`;
   }, 60_000);
@@ -99,7 +101,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     // token inspect names exactly why that token is now refused.
     const inspect = await cli(['token', 'inspect', token, '--jwks', jwksUrl]);
     expect(inspect.code).toBe(1);
-    expect(lastLine(inspect.stdout)).toBe(`invalid: unknown kid ${active}: not in ${jwksUrl}`);
+    expect(lastLine(inspect.stdout)).toBe(`invalid: unknown or revoked kid ${active}: not in ${jwksUrl}`);
 
     expectOneLineError(
       await admin(['keys', 'revoke', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']),
@@ -123,6 +125,9 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     expect(run.stdout).toMatch(/^exp: \d{4}-\d\d-\d\dT[\d:.]+Z \(expires in (9m \d+s|10m)\)$/m);
     expect(run.stdout).toMatch(/^iat: \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+s ago\)$/m);
     expect(run.stdout).toContain('"typ": "at+jwt"');
+    // Expectations from the server's own metadata; the token looked up in its status list.
+    expect(run.stdout).toContain(`expected iss: "${server.url}" (from ${server.url}/.well-known/oauth-authorization-server)`);
+    expect(run.stdout).toMatch(new RegExp(`^status: valid \\(index \\d+ of ${server.url}/statuslists/1\\)$`, 'm'));
 
     const json = JSON.parse((await cli(['token', 'inspect', token, '--jwks', jwksUrl, '--json'])).stdout);
     expect(json).toMatchObject({ valid: true, header: { typ: 'at+jwt', alg: 'ES256' }, claims: { aud: 'api' } });
