@@ -116,7 +116,7 @@ describe('a password change racing a refresh of another session of the same user
       // The changer's own session lives on.
       await h.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`).expect(200);
     }
-    console.info(`password change vs refresh, refresh outcomes: ${outcomes.join(' ')}`);
+    console.log(`password change vs refresh, refresh outcomes: ${outcomes.join(' ')}`);
   });
 
   it.runIf(usingPostgres())(
