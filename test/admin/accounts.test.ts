@@ -112,6 +112,32 @@ describe('POST /admin/users/:id/disable and /enable', () => {
     expect(await h.services.store.events.list({ type: 'refresh_reuse_detected', userId: user.userId })).toEqual([]);
   });
 
+  it('a login whose password check overlaps a disable or a delete creates no session and answers 401', async () => {
+    const users = h.services.store.users;
+    const findByEmail = users.findByEmail.bind(users);
+    for (const action of ['disable', 'delete'] as const) {
+      const user = await registerAndLogin(h);
+      // The account changes after login read it and before the session is written.
+      users.findByEmail = async (email) => {
+        const found = await findByEmail(email);
+        if (action === 'disable') await h.admin.post(`/admin/users/${user.userId}/disable`).expect(200);
+        else await h.admin.delete(`/admin/users/${user.userId}`).expect(204);
+        return found;
+      };
+      let res;
+      try {
+        res = await login(user.email);
+      } finally {
+        users.findByEmail = findByEmail;
+      }
+      expect(res.status, action).toBe(401);
+      expect(res.body.error).toBe('invalid_credentials');
+      expect(await db().session.count({ where: { userId: user.userId, revokedAt: null } })).toBe(0);
+      const failed = await h.services.store.events.list({ type: 'login_failed', userId: user.userId });
+      expect(failed.map((e) => e.details?.reason)).toEqual(['user_disabled']);
+    }
+  });
+
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
     for (const action of ['disable', 'enable']) {
       expect((await h.admin.post(`/admin/users/${UNKNOWN_ID}/${action}`).expect(404)).body.error).toBe('not_found');

@@ -88,6 +88,29 @@ describe('POST /auth/password', () => {
     await login(user.email, PASSWORD).expect(200); // another IP is unaffected
   });
 
+  it('changes nothing when its own session was ended while the password was being checked (401 invalid_token)', async () => {
+    const user = await registerAndLogin(h);
+    const other = await secondDevice(user);
+    const users = h.services.store.users;
+    const findById = users.findById.bind(users);
+    // E.g. the other device changed the password first, which ended this session.
+    users.findById = async (id) => {
+      await h.http.post('/auth/logout-others').set(bearer(other.accessToken)).expect(204);
+      return findById(id);
+    };
+    let res;
+    try {
+      res = await change(user.accessToken, { current_password: PASSWORD, new_password: NEW_PASSWORD });
+    } finally {
+      users.findById = findById;
+    }
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('invalid_token');
+    await login(user.email, PASSWORD).expect(200);
+    await me(other.accessToken).expect(200);
+    expect(await h.services.store.events.list({ type: 'password_changed', userId: user.userId })).toEqual([]);
+  });
+
   it.each([
     [{ current_password: PASSWORD, new_password: 'short' }, /^new_password: must be at least 8/],
     [{ current_password: PASSWORD, new_password: 'password123' }, /^new_password: is too common/],
