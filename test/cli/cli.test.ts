@@ -72,7 +72,8 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     expectOneLineError(await admin(['users', 'revoke-sessions', '--email', 'nobody@example.com']), 1, /^latchkey: not_found: /);
   });
 
-  it('users reset-password, disable, enable, list and delete', async () => {
+  // Each CLI run starts a node process (~2 s on a loaded machine): these tests get more time.
+  it('users reset-password: prints a single-use token that sets the password once', async () => {
     await admin(['users', 'create', '--email', 'barbara@example.com', '--password', PASSWORD]);
     const token = await login('barbara@example.com');
 
@@ -94,7 +95,9 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
       reset_token: expect.any(String),
       expiresAt: expect.any(String),
     });
+  }, 120_000);
 
+  it('users disable, enable, list and delete', async () => {
     const disabled = await admin(['users', 'disable', '--email', 'barbara@example.com']);
     expect(disabled.code, disabled.stderr).toBe(0);
     expect(disabled.stdout).toBe('disabled barbara@example.com; revoked 0 sessions\n');
@@ -114,7 +117,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     expect(deleted.stdout).toMatch(/^deleted barbara@example\.com \(id [0-9a-f-]{36}\)\n$/);
     expectOneLineError(await admin(['users', 'delete', '--email', 'barbara@example.com']), 1, /^latchkey: not_found: /);
     expectOneLineError(await admin(['users', 'list', '--limit', '0']), 2, /--limit/);
-  });
+  }, 120_000);
 
   it('keys list, rotate, rotate --now and revoke', async () => {
     const listed = await admin(['keys', 'list', '--json']);
