@@ -160,7 +160,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
       /^latchkey: not_found: /,
     );
     expectOneLineError(await admin(['keys', 'revoke', '--bogus']), 2, /^latchkey: unknown option '--bogus'/);
-  });
+  }, 120_000);
 
   it('token inspect: a fresh token is valid (exit 0), with its times as dates', async () => {
     const token = await login('ada@example.com');
