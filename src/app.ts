@@ -64,7 +64,7 @@ function publicApp(deps: AppDeps): Express {
     cors({
       origin: [...deps.config.allowedOrigins],
       credentials: true,
-      methods: ['GET', 'POST'],
+      methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,

@@ -85,6 +85,11 @@ export class AdminClient {
     return this.#request<T>('POST', path, body);
   }
 
+  /** 204 answers resolve with undefined. */
+  delete<T = undefined>(path: string): Promise<T> {
+    return this.#request<T>('DELETE', path);
+  }
+
   #request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {};

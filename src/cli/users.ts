@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type AdminOptions, adminClient, withAdminOptions } from './admin-options.js';
-import { type Io, emit } from './output.js';
+import type { AdminClient } from './http-client.js';
+import { type Io, emit, table } from './output.js';
 
 interface CreatedUser {
   id: string;
@@ -9,6 +10,30 @@ interface CreatedUser {
 
 interface FoundUser extends CreatedUser {
   createdAt: string;
+}
+
+interface ListedUser extends FoundUser {
+  disabled: boolean;
+}
+
+interface UserPage {
+  users: ListedUser[];
+  next_cursor: string | null;
+}
+
+type ByEmail = AdminOptions & { email: string };
+
+/** The admin API addresses users by id; people know them by email. */
+async function findByEmail(admin: AdminClient, email: string): Promise<FoundUser> {
+  return admin.get<FoundUser>(`/admin/users?${new URLSearchParams({ email })}`);
+}
+
+const userPath = (user: FoundUser, action = '') => `/admin/users/${encodeURIComponent(user.id)}${action}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
 }
 
 export function registerUserCommands(program: Command, io: Io): void {
@@ -29,12 +54,82 @@ export function registerUserCommands(program: Command, io: Io): void {
     users.command('revoke-sessions').description('end every session of a user; their access tokens fail /auth/me at once'),
   )
     .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: AdminOptions & { email: string }) => {
+    .action(async (options: ByEmail) => {
       const admin = adminClient(io, options);
-      const user = await admin.get<FoundUser>(`/admin/users?${new URLSearchParams({ email: options.email })}`);
-      const { revoked } = await admin.post<{ revoked: number }>(`/admin/users/${encodeURIComponent(user.id)}/revoke-sessions`);
+      const user = await findByEmail(admin, options.email);
+      const { revoked } = await admin.post<{ revoked: number }>(userPath(user, '/revoke-sessions'));
       emit(io, options, { id: user.id, email: user.email, revoked }, () => [
-        `revoked ${revoked} session${revoked === 1 ? '' : 's'} of ${user.email}`,
+        `revoked ${plural(revoked, 'session')} of ${user.email}`,
       ]);
+    });
+
+  withAdminOptions(users.command('list').description('list users, oldest first (follows every page)'))
+    .option('--limit <n>', 'list at most this many users', positiveInteger)
+    .action(async (options: AdminOptions & { limit?: number }) => {
+      const admin = adminClient(io, options);
+      const listed: ListedUser[] = [];
+      let cursor: string | null = null;
+      do {
+        const pageSize = Math.min(100, (options.limit ?? Infinity) - listed.length);
+        const query: URLSearchParams = new URLSearchParams({ limit: String(pageSize), ...(cursor && { cursor }) });
+        const page: UserPage = await admin.get<UserPage>(`/admin/users?${query}`);
+        listed.push(...page.users);
+        cursor = page.next_cursor;
+      } while (cursor && listed.length < (options.limit ?? Infinity));
+      emit(io, options, { users: listed }, () =>
+        listed.length === 0
+          ? ['no users']
+          : table([
+              ['ID', 'EMAIL', 'CREATED', 'STATUS'],
+              ...listed.map((u) => [u.id, u.email, u.createdAt, u.disabled ? 'disabled' : 'active']),
+            ]),
+      );
+    });
+
+  withAdminOptions(
+    users
+      .command('reset-password')
+      .description('issue a single-use password reset token (15 minutes) for you to deliver to the user'),
+  )
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: ByEmail) => {
+      const admin = adminClient(io, options);
+      const user = await findByEmail(admin, options.email);
+      const reset = await admin.post<{ reset_token: string; expiresAt: string }>(userPath(user, '/password-reset'));
+      emit(io, options, { id: user.id, email: user.email, ...reset }, () => [
+        `reset token for ${user.email} (single use, valid until ${reset.expiresAt}):`,
+        reset.reset_token,
+      ]);
+    });
+
+  withAdminOptions(
+    users.command('disable').description('disable a user: every session ends; no login, refresh or reset until enabled'),
+  )
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: ByEmail) => {
+      const admin = adminClient(io, options);
+      const user = await findByEmail(admin, options.email);
+      const result = await admin.post<ListedUser & { revoked: number }>(userPath(user, '/disable'));
+      emit(io, options, result, () => [`disabled ${user.email}; revoked ${plural(result.revoked, 'session')}`]);
+    });
+
+  withAdminOptions(users.command('enable').description('enable a disabled user again (ended sessions stay ended)'))
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: ByEmail) => {
+      const admin = adminClient(io, options);
+      const user = await findByEmail(admin, options.email);
+      const result = await admin.post<ListedUser>(userPath(user, '/enable'));
+      emit(io, options, result, () => [`enabled ${user.email}`]);
+    });
+
+  withAdminOptions(
+    users.command('delete').description('delete a user with their sessions and tokens (security events keep the id)'),
+  )
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: ByEmail) => {
+      const admin = adminClient(io, options);
+      const user = await findByEmail(admin, options.email);
+      await admin.delete(userPath(user));
+      emit(io, options, { id: user.id, email: user.email, deleted: true }, () => [`deleted ${user.email} (id ${user.id})`]);
     });
 }

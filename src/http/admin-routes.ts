@@ -3,15 +3,12 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import type { KeySummary } from '../keys/key-admin.js';
 import type { Services } from '../services.js';
-import { revokeUserSessions } from '../sessions/revoke-user-sessions.js';
-import { registerUser } from '../users/register.js';
+import { adminUserRoutes } from './admin-user-routes.js';
 import { requestContext } from './context.js';
 import { jsonBody } from './middleware/body.js';
 import { methodNotAllowed } from './middleware/errors.js';
-import { credentialsSchema, emailSchema, parse } from './validate.js';
+import { parse } from './validate.js';
 
-const userQuery = z.strictObject({ email: emailSchema }, { message: 'must be ?email=…' });
-const userIdParam = z.strictObject({ id: z.uuid({ message: 'must be a user id (UUID)' }) });
 // RFC 7638 thumbprints are 43 base64url characters; anything else cannot be one of our kids.
 const kidParam = z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a key id (base64url)') });
 const rotateBody = z
@@ -28,29 +25,8 @@ export function adminRoutes(deps: Services): Router {
     next();
   });
 
-  router
-    .route('/users')
-    .post(jsonBody({ required: true }), async (req, res) => {
-      const input = parse(credentialsSchema, req.body);
-      // Works with ALLOW_REGISTRATION=false: that switch only closes the public route.
-      const user = await registerUser(deps, input, requestContext(req), 'admin_user_created');
-      res.status(201).json({ id: user.id, email: user.email });
-    })
-    .get(async (req, res) => {
-      const { email } = parse(userQuery, req.query, 'query');
-      const user = await deps.store.users.findByEmail(email);
-      if (!user) throw notFound('no user with this email');
-      res.json({ id: user.id, email: user.email, createdAt: user.createdAt.toISOString() });
-    })
-    .all(methodNotAllowed('GET', 'HEAD', 'POST'));
-
-  router
-    .route('/users/:id/revoke-sessions')
-    .post(jsonBody({ required: false }), async (req, res) => {
-      const { id } = parse(userIdParam, req.params, 'id');
-      res.json({ revoked: await revokeUserSessions(deps, id, requestContext(req)) });
-    })
-    .all(methodNotAllowed('POST'));
+  // Users: create, find, list, disable, enable, delete, reset a password (src/http/admin-user-routes.ts).
+  router.use(adminUserRoutes(deps));
 
   router
     .route('/keys')

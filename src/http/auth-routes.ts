@@ -8,6 +8,7 @@ import { login } from '../sessions/login.js';
 import { logout, logoutAll } from '../sessions/logout.js';
 import { rotateRefreshToken } from '../sessions/refresh.js';
 import { registerUser } from '../users/register.js';
+import { accountRoutes } from './account-routes.js';
 import { requestContext } from './context.js';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies.js';
 import { bearerToken } from './middleware/bearer.js';
@@ -105,6 +106,9 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
       res.json({ id: user.id, email: user.email, createdAt: user.createdAt.toISOString() });
     })
     .all(methodNotAllowed('GET', 'HEAD'));
+
+  // Sessions list, sign-out elsewhere, password change and reset: src/http/account-routes.ts.
+  router.use(accountRoutes(deps, limits));
 
   return router;
 }

@@ -29,9 +29,9 @@ export function isCommonPassword(normalised: string): boolean {
   return common.has(normalised.toLowerCase());
 }
 
-/** For new passwords (registration, admin create): length and the common-password list. */
-export function assertAcceptableNewPassword(normalised: string): void {
+/** For new passwords (registration, admin create, change, reset): length and the common-password list. */
+export function assertAcceptableNewPassword(normalised: string, field = 'password'): void {
   const problem = passwordLengthProblem(normalised);
-  if (problem) throw invalidRequest(`password: ${problem}`);
-  if (isCommonPassword(normalised)) throw invalidRequest('password: is too common; choose another');
+  if (problem) throw invalidRequest(`${field}: ${problem}`);
+  if (isCommonPassword(normalised)) throw invalidRequest(`${field}: is too common; choose another`);
 }

@@ -12,9 +12,10 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'email or p
 /**
  * Password login. Unknown email and wrong password answer the same error after the same
  * work (an argon2 verify against a dummy hash), so neither status, body nor time tells
- * whether an account exists. The guard (src/limits/attempt-guard.ts) consumes the attempt
- * before any password is checked, so simultaneous guesses cannot outrun the lockout; unknown
- * emails are counted like real ones.
+ * whether an account exists. A disabled account answers the same, after the same work: the
+ * password is verified, then refused. The guard (src/limits/attempt-guard.ts) consumes the
+ * attempt before any password is checked, so simultaneous guesses cannot outrun the lockout;
+ * unknown emails are counted like real ones.
  */
 export async function login(
   deps: SessionDeps,
@@ -35,14 +36,14 @@ export async function login(
   // An over-long password cannot match any stored one; still spend the same time on it.
   const plausible = passwordLengthProblem(password) === undefined;
   const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
-  if (!user || !ok) {
+  if (!user || !ok || user.disabledAt) {
     const lockout = await ticket.failed();
     await audit.record({
       type: 'login_failed',
       userId: user?.id ?? null,
       ip: ctx.ip,
       requestId: ctx.requestId,
-      details: { reason: user ? 'wrong_password' : 'unknown_email' },
+      details: { reason: !user ? 'unknown_email' : ok ? 'user_disabled' : 'wrong_password' },
     });
     if (lockout) {
       await audit.record({
@@ -76,6 +77,12 @@ export async function login(
     statusReuseBefore: statusReuseCutoff(now, config),
     event, // written with the session, in the same statement
   });
+  if (!session) {
+    // Disabled or deleted while the password was being checked: nothing was written.
+    const failed: SecurityEvent = { ...event, type: 'login_failed', details: { reason: 'user_disabled' } };
+    await audit.record(failed);
+    throw invalidCredentials();
+  }
   audit.logged({ ...event, sessionId: session.id });
   const access = await deps.accessTokens.issue({
     subject: user.id,

@@ -30,16 +30,17 @@ export function logoutAll(deps: SessionDeps, auth: { userId: string; sessionId: 
 }
 
 /**
- * Revokes every live session of a user and records `event` with the revocation (one
- * transaction); the log line also carries how many sessions ended. Returns that count.
+ * Revokes every live session of a user (but `except`) and records `event` with the revocation
+ * (one transaction); the log line also carries how many sessions ended. Returns that count.
  */
 export async function revokeAllSessions(
   deps: Pick<SessionDeps, 'store' | 'audit' | 'clock'>,
   userId: string,
   reason: RevokeReason,
   event: SecurityEvent,
+  options: { except?: string } = {},
 ): Promise<number> {
-  const revoked = await deps.store.sessions.revokeAllForUser(userId, reason, deps.clock.now(), event);
+  const revoked = await deps.store.sessions.revokeAllForUser(userId, reason, deps.clock.now(), event, options);
   deps.audit.logged({ ...event, details: { revoked } });
   return revoked;
 }

@@ -10,6 +10,7 @@ import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge
 //
 //   unknown token                      → invalid_grant
 //   session revoked                    → invalid_grant (+ event: a dead family was presented)
+//   user disabled                      → invalid_grant, session revoked (not reuse, no grace)
 //   session past absolute/idle expiry  → invalid_grant, session revoked as expired
 //   token unused                       → rotate: one conditional write decides the single winner
 //   token used < W seconds ago         → grace: the same successor again, fresh access token
@@ -100,6 +101,21 @@ async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: 
     // Contract: a token of a revoked session is a detection too; the family is already dead.
     const event = reuseEvent(token, null, ctx, { alreadyRevoked: true, revokedReason: session.revokedReason });
     await deps.audit.record(event);
+    throw invalidGrant('refresh token belongs to a revoked session');
+  }
+  if (token.userDisabled) {
+    // Disabling revokes every session in its own transaction; this is the defence behind it.
+    // Before grace and reuse: an unrotated token here is not a lost race, and no successor opens.
+    deps.metrics.refreshes.inc({ outcome: 'invalid' });
+    const event: SecurityEvent = {
+      type: 'session_revoked',
+      userId: session.userId,
+      sessionId: session.id,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      details: { reason: 'user_disabled' },
+    };
+    if (await deps.store.sessions.revoke(session.id, 'user_disabled', now, event)) deps.audit.logged(event);
     throw invalidGrant('refresh token belongs to a revoked session');
   }
   const expiry = sessionExpiry(session, now, deps.config.refreshIdleTtl);

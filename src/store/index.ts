@@ -1,3 +1,4 @@
+import { AccountStore } from './accounts.js';
 import type { Database } from './database.js';
 import { RateLimitStore } from './rate-limits.js';
 import { SecurityEventStore } from './security-events.js';
@@ -12,6 +13,8 @@ export type { Database } from './database.js';
 export interface Store {
   readonly kind: Database['kind'];
   readonly users: UserStore;
+  /** Changes to one account across users, sessions, reset tokens and events (one transaction each). */
+  readonly accounts: AccountStore;
   readonly sessions: SessionStore;
   readonly signingKeys: SigningKeyStore;
   readonly events: SecurityEventStore;
@@ -25,6 +28,7 @@ export function createStore(db: Database): Store {
   return {
     kind: db.kind,
     users: new UserStore(db.prisma, db.sql),
+    accounts: new AccountStore(db.prisma),
     sessions: new SessionStore(db.prisma, db.sql),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),

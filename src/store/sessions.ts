@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from './generated/client.js';
+import type { Prisma, PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
 import { type SqlRunner, defineStatement } from './sql.js';
 
@@ -24,6 +24,8 @@ export interface PresentedToken {
   successorSealed: string | null;
   successorUsedAt: Date | null;
   session: SessionRecord;
+  /** The session's user is disabled: nothing of theirs refreshes (not even in the grace window). */
+  userDisabled: boolean;
 }
 
 export interface SessionWithUser extends SessionRecord {
@@ -35,7 +37,27 @@ export interface NewRefreshToken {
   hash: string;
 }
 
-export type RevokeReason = 'logout' | 'logout_all' | 'reuse_detected' | 'expired' | 'admin';
+export type RevokeReason =
+  | 'logout'
+  | 'logout_all'
+  | 'logout_others'
+  | 'session_deleted'
+  | 'password_changed'
+  | 'password_reset'
+  | 'user_disabled'
+  | 'reuse_detected'
+  | 'expired'
+  | 'admin';
+
+/** What the signed-in user sees of one of their sessions (GET /auth/sessions). */
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
 
 interface PresentedRow {
   id: string;
@@ -52,6 +74,7 @@ interface PresentedRow {
   s_revoked_at: Date | null;
   s_revoked_reason: string | null;
   s_status_slot: number | null;
+  s_user_disabled: boolean;
 }
 
 export class SessionStore {
@@ -63,7 +86,8 @@ export class SessionStore {
   /**
    * One login: the session, its first refresh token and the login's security event, written
    * together in one prepared statement (atomic, one round trip; a nested Prisma create would be
-   * a four-round-trip transaction). The event gets the new session's id.
+   * a four-round-trip transaction). The event gets the new session's id. Null, and nothing
+   * written, when the user was disabled or deleted while the password was being checked.
    */
   async create(input: {
     userId: string;
@@ -77,7 +101,7 @@ export class SessionStore {
     /** Only slots freed before this instant are handed out again (src/tokens/status-list.ts). */
     statusReuseBefore: Date;
     event: SecurityEvent;
-  }): Promise<SessionRecord> {
+  }): Promise<SessionRecord | null> {
     const { userId, now, expiresAt, token, ip, event } = input;
     const userAgent = input.userAgent?.slice(0, 512) ?? null;
     const rows = await this.sql.query<SessionRecord>(CREATE_SESSION, [
@@ -95,7 +119,7 @@ export class SessionStore {
       input.statusTokenTtl,
       input.statusReuseBefore,
     ]);
-    return rows[0]!;
+    return rows[0] ?? null;
   }
 
   /** Every authenticated request asks this: is the access token's session still live, and whose is it? */
@@ -120,8 +144,11 @@ export class SessionStore {
    *
    * Exactly one of concurrent callers presenting the same token rotates: the UPDATE re-checks
    * `used_at IS NULL` on the latest row version after waiting for the row lock (PostgreSQL's
-   * READ COMMITTED re-evaluation), so the others match nothing. `found` is the token as it was
-   * before this statement; `rotated` says whether this caller won.
+   * READ COMMITTED re-evaluation), so the others match nothing. The session row is locked
+   * before the decision (FOR NO KEY UPDATE), so a revocation in flight (password change,
+   * logout-others, disable) either waits for this rotation and then revokes the session it just
+   * rotated, or commits first and this rotation sees it and rotates nothing. `found` is the
+   * token as it was before this statement; `rotated` says whether this caller won.
    */
   async presentAndRotate(input: {
     tokenHash: string;
@@ -169,16 +196,51 @@ export class SessionStore {
     return (result as { count: number }).count === 1;
   }
 
-  /** Revokes every live session of a user; returns how many. */
-  async revokeAllForUser(userId: string, reason: RevokeReason, now: Date, event?: SecurityEvent): Promise<number> {
+  /** Revokes every live session of a user (but `except`, the caller's own); returns how many. */
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    now: Date,
+    event?: SecurityEvent,
+    options: { except?: string } = {},
+  ): Promise<number> {
+    const where = options.except ? { userId, id: { not: options.except } } : { userId };
     const [result] = await this.prisma.$transaction([
-      this.prisma.session.updateMany({
-        where: { userId, revokedAt: null },
-        data: { revokedAt: now, revokedReason: reason },
-      }),
+      revokeSessions(this.prisma, where, reason, now),
       ...(event ? [this.prisma.securityEvent.create({ data: securityEventRow(event, now) })] : []),
     ]);
     return (result as { count: number }).count;
+  }
+
+  /**
+   * Revokes one session only if it is a live session of this user (not revoked, within both
+   * expiries), with its event; false otherwise, so the caller cannot tell "not yours" from
+   * "no such session".
+   */
+  revokeOwn(input: {
+    sessionId: string;
+    userId: string;
+    reason: RevokeReason;
+    now: Date;
+    idleCutoff: Date;
+    event: SecurityEvent;
+  }): Promise<boolean> {
+    const { sessionId, userId, reason, now, idleCutoff, event } = input;
+    return this.prisma.$transaction(async (tx) => {
+      const where = { id: sessionId, userId, expiresAt: { gt: now }, lastUsedAt: { gt: idleCutoff } };
+      const { count } = await revokeSessions(tx, where, reason, now);
+      if (count === 1) await tx.securityEvent.create({ data: securityEventRow(event, now) });
+      return count === 1;
+    });
+  }
+
+  /** A user's live sessions (not revoked, within both expiries), newest first. */
+  listLive(userId: string, now: Date, idleCutoff: Date): Promise<SessionSummary[]> {
+    return this.prisma.session.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: now }, lastUsedAt: { gt: idleCutoff } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true },
+    });
   }
 
   /** Housekeeping: sealed successors outlive the grace window by nothing; dead sessions go after a retention period. */
@@ -201,6 +263,19 @@ export class SessionStore {
   }
 }
 
+/**
+ * The one way sessions are revoked: the live ones among `where`, with the reason. Account
+ * changes (src/store/accounts.ts) call it inside their own transactions.
+ */
+export function revokeSessions(
+  db: PrismaClient | Prisma.TransactionClient,
+  where: Prisma.SessionWhereInput,
+  reason: RevokeReason,
+  now: Date,
+) {
+  return db.session.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: now, revokedReason: reason } });
+}
+
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
 /**
@@ -208,24 +283,29 @@ export class SessionStore {
  * $9–$11 event type, request id, details, $12 the status slot's token lifetime (s), $13 reuse
  * only slots freed before this.
  *
+ * Inserts nothing when the user is disabled or gone: FOR SHARE waits for a disable or delete in
+ * progress (they lock the user row first, src/store/accounts.ts) and re-checks its outcome.
  * The session takes a status-list slot in the same statement: the lowest free one whose last
  * token has expired (SKIP LOCKED: concurrent logins take different ones), else a new one.
  */
 const CREATE_SESSION = defineStatement(
   'latchkey_create_session',
   `
-    WITH reusable AS (
-      SELECT slot FROM status_slots WHERE free_at <= $13 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
+    WITH account AS (
+      SELECT id FROM users WHERE id = $2::uuid AND disabled_at IS NULL FOR SHARE
+    ), reusable AS (
+      SELECT slot FROM status_slots WHERE free_at <= $13 AND EXISTS (SELECT 1 FROM account)
+       ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
     ), reused AS (
       UPDATE status_slots SET holder = $1::uuid, revoked = false, free_at = NULL, token_ttl = $12
        WHERE slot IN (SELECT slot FROM reusable)
       RETURNING slot
     ), fresh AS (
-      INSERT INTO status_slots (holder, token_ttl) SELECT $1::uuid, $12 WHERE NOT EXISTS (SELECT 1 FROM reusable)
+      INSERT INTO status_slots (holder, token_ttl) SELECT $1::uuid, $12 FROM account WHERE NOT EXISTS (SELECT 1 FROM reusable)
       RETURNING slot
     ), session AS (
       INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent, status_slot)
-      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh))
+      SELECT $1::uuid, account.id, $3, $4, $3, $5, $6, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh) FROM account
       RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason, status_slot
     ), token AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
@@ -247,7 +327,7 @@ const FIND_SESSION = defineStatement(
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
            s.status_slot AS "statusSlot", u.email, u.created_at AS "userCreatedAt"
       FROM sessions s
-      JOIN users u ON u.id = s.user_id
+      JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
      WHERE s.id = $1::uuid`,
 );
 
@@ -255,9 +335,10 @@ const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
            n.used_at AS successor_used_at, s.id::text AS s_id, s.user_id::text AS s_user_id, s.created_at AS s_created_at,
            s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at,
-           s.revoked_reason AS s_revoked_reason, s.status_slot AS s_status_slot
+           s.revoked_reason AS s_revoked_reason, s.status_slot AS s_status_slot, u.disabled_at IS NOT NULL AS s_user_disabled
       FROM refresh_tokens t
       JOIN sessions s ON s.id = t.session_id
+      JOIN users u ON u.id = s.user_id
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
      WHERE t.token_hash = $1`;
 
@@ -280,8 +361,9 @@ export const PRESENT_AND_ROTATE = defineStatement(
          SET used_at = $2::timestamptz + date_trunc('second', clock_timestamp() - now()),
              successor_id = $4::uuid, successor_sealed = $6
        WHERE t.token_hash = $1 AND t.used_at IS NULL
-         AND EXISTS (SELECT 1 FROM sessions s
-                      WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
+         AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
+                      WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3
+                        FOR NO KEY UPDATE OF s)
       RETURNING t.session_id
     ), child AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
@@ -311,5 +393,6 @@ function presentedToken(row: PresentedRow): PresentedToken {
       revokedReason: row.s_revoked_reason,
       statusSlot: row.s_status_slot,
     },
+    userDisabled: row.s_user_disabled,
   };
 }

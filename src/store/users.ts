@@ -7,6 +7,22 @@ export interface UserRecord {
   email: string;
   passwordHash: string;
   createdAt: Date;
+  /** Set while an operator has disabled the account. */
+  disabledAt: Date | null;
+}
+
+/** What the admin API shows of a user: never the hash. */
+export interface UserSummary {
+  id: string;
+  email: string;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+/** Keyset position in the stable (createdAt, id) order of the user list. */
+export interface UserListPosition {
+  createdAt: Date;
+  id: string;
 }
 
 export class EmailTakenError extends Error {
@@ -17,7 +33,8 @@ export class EmailTakenError extends Error {
 
 const FIND_BY_EMAIL = defineStatement(
   'latchkey_find_user_by_email',
-  `SELECT id::text AS "id", email, password_hash AS "passwordHash", created_at AS "createdAt" FROM users WHERE email = $1`,
+  `SELECT id::text AS "id", email, password_hash AS "passwordHash", created_at AS "createdAt",
+          disabled_at AS "disabledAt" FROM users WHERE email = $1`,
 );
 
 export class UserStore {
@@ -34,6 +51,17 @@ export class UserStore {
 
   findById(id: string): Promise<UserRecord | null> {
     return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  /** One page of users in a stable order (createdAt, then id), after `after` when given. */
+  listPage(input: { after?: UserListPosition; limit: number }): Promise<UserSummary[]> {
+    const { after, limit } = input;
+    return this.prisma.user.findMany({
+      where: after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {},
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: { id: true, email: true, createdAt: true, disabledAt: true },
+    });
   }
 
   /** Throws EmailTakenError when the (normalised) email exists: the unique index decides, not a pre-check. */

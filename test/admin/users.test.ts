@@ -87,8 +87,8 @@ describe('GET /admin/users?email=', () => {
     expect(res.body.error).toBe('not_found');
   });
 
-  it('answers 400 without an email, with a malformed one, or with other parameters', async () => {
-    for (const query of [{}, { email: 'nope' }, { email: 'a@b.example', role: 'x' }]) {
+  it('answers 400 with a malformed email, or with other parameters beside it', async () => {
+    for (const query of [{ email: 'nope' }, { email: 'a@b.example', role: 'x' }, { email: 'a@b.example', limit: '5' }]) {
       const res = await h.admin.get('/admin/users').query(query);
       expect(res.status, JSON.stringify(query)).toBe(400);
       expect(res.body.error).toBe('invalid_request');

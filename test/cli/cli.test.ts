@@ -75,6 +75,53 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     expectOneLineError(await admin(['users', 'revoke-sessions', '--email', 'nobody@example.com']), 1, /^latchkey: not_found: /);
   });
 
+  // Each CLI run starts a node process (~2 s on a loaded machine): these tests get more time.
+  it('users reset-password: prints a single-use token that sets the password once', async () => {
+    await admin(['users', 'create', '--email', 'barbara@example.com', '--password', PASSWORD]);
+    const token = await login('barbara@example.com');
+
+    const reset = await admin(['users', 'reset-password', '--email', 'barbara@example.com']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/^reset token for barbara@example\.com \(single use, valid until \S+Z\):\n[A-Za-z0-9_-]{43}\n$/);
+    const resetToken = reset.stdout.trimEnd().split('\n')[1]!;
+    const redeemed = await fetch(`${server.url}/auth/password/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reset_token: resetToken, new_password: `${PASSWORD}!` }),
+    });
+    expect(redeemed.status).toBe(204);
+    expect((await me(token)).status).toBe(401);
+    const json = JSON.parse((await admin(['users', 'reset-password', '--email', 'barbara@example.com', '--json'])).stdout);
+    expect(json).toEqual({
+      id: expect.any(String),
+      email: 'barbara@example.com',
+      reset_token: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+  }, 120_000);
+
+  it('users disable, enable, list and delete', async () => {
+    const disabled = await admin(['users', 'disable', '--email', 'barbara@example.com']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.stdout).toBe('disabled barbara@example.com; revoked 0 sessions\n');
+    const listed = await admin(['users', 'list']);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+EMAIL\s+CREATED\s+STATUS$/);
+    expect(listed.stdout).toMatch(/barbara@example\.com\s+\S+\s+disabled\n/);
+    const enabled = await admin(['users', 'enable', '--email', 'barbara@example.com', '--json']);
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ email: 'barbara@example.com', disabled: false });
+
+    const all = JSON.parse((await admin(['users', 'list', '--json'])).stdout) as { users: { email: string }[] };
+    expect(all.users.map((u) => u.email)).toContain('barbara@example.com');
+    const one = JSON.parse((await admin(['users', 'list', '--limit', '1', '--json'])).stdout) as { users: unknown[] };
+    expect(one.users).toHaveLength(1);
+
+    const deleted = await admin(['users', 'delete', '--email', 'barbara@example.com']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^deleted barbara@example\.com \(id [0-9a-f-]{36}\)\n$/);
+    expectOneLineError(await admin(['users', 'delete', '--email', 'barbara@example.com']), 1, /^latchkey: not_found: /);
+    expectOneLineError(await admin(['users', 'list', '--limit', '0']), 2, /--limit/);
+  }, 120_000);
+
   it('keys list, rotate, rotate --now and revoke', async () => {
     const listed = await admin(['keys', 'list', '--json']);
     expect(listed.code).toBe(0);
@@ -116,7 +163,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
       /^latchkey: not_found: /,
     );
     expectOneLineError(await admin(['keys', 'revoke', '--bogus']), 2, /^latchkey: unknown option '--bogus'/);
-  });
+  }, 120_000);
 
   it('token inspect: a fresh token is valid (exit 0), with its times as dates', async () => {
     const token = await login('ada@example.com');
