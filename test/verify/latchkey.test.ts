@@ -51,6 +51,38 @@ const revocations: Record<string, Revocation> = {
     await refresh(h, user.refreshToken).expect(401);
   },
   'admin revoke-sessions': (user) => h.admin.post(`/admin/users/${user.userId}/revoke-sessions`).expect(200),
+  'logout-others': async (user) => {
+    const other = await h.http.post('/auth/login').send({ email: user.email, password: user.password }).expect(200);
+    await h.http
+      .post('/auth/logout-others')
+      .set(bearer(other.body.access_token as string))
+      .expect(204);
+  },
+  'session delete': async (user) => {
+    const other = await h.http.post('/auth/login').send({ email: user.email, password: user.password }).expect(200);
+    const sid = decodeJwt(user.accessToken).sid as string;
+    await h.http
+      .delete(`/auth/sessions/${sid}`)
+      .set(bearer(other.body.access_token as string))
+      .expect(204);
+  },
+  'password change': async (user) => {
+    const other = await h.http.post('/auth/login').send({ email: user.email, password: user.password }).expect(200);
+    await h.http
+      .post('/auth/password')
+      .set(bearer(other.body.access_token as string))
+      .send({ current_password: user.password, new_password: 'a different long passphrase' })
+      .expect(204);
+  },
+  'password reset': async (user) => {
+    const issued = await h.admin.post(`/admin/users/${user.userId}/password-reset`).expect(201);
+    await h.http
+      .post('/auth/password/reset')
+      .send({ reset_token: issued.body.reset_token as string, new_password: 'a different long passphrase' })
+      .expect(204);
+  },
+  'user disable': (user) => h.admin.post(`/admin/users/${user.userId}/disable`).expect(200),
+  'user delete': (user) => h.admin.delete(`/admin/users/${user.userId}`).expect(204),
 };
 
 describe.each(Object.entries(revocations))('after %s', (_kind, revoke) => {
