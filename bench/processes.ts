@@ -113,11 +113,11 @@ export interface LatchkeyProcess extends Child {
 export async function startLatchkey(
   env: Record<string, string>,
   cwd: string,
-  options: { rateLimit: boolean },
+  options: { rateLimit: boolean; nodeArgs?: string[] },
 ): Promise<LatchkeyProcess> {
   const adminToken = env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const args = await npmStartArgs();
-  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const extra = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(options.nodeArgs ?? [])];
   const child = await startChild(
     [...args.slice(0, -1), ...extra, args.at(-1)!],
     {

@@ -11,6 +11,9 @@ export interface Run {
   p99Ms: number | null;
   /** Highest RSS of the server process during this run (null: not a server). */
   peakRssMb: number | null;
+  /** CPU milliseconds per successful request: the server process (all threads), and its PostgreSQL backends. */
+  serverCpuMsPerReq: number | null;
+  databaseCpuMsPerReq: number | null;
   statuses: Record<string, number>;
   errors: number;
   /** os.loadavg() at the end of the run. */
@@ -88,6 +91,8 @@ export interface Summary {
   failed: number;
   ratio: number | null;
   loadavg: number[];
+  serverCpuMs: number | null;
+  databaseCpuMs: number | null;
 }
 
 const median = (values: number[]) => {
@@ -104,6 +109,10 @@ export function summarise(suite: Suite, scenario: Scenario): Summary[] {
     const p99s = entry.runs.map((r) => r.p99Ms).filter((p): p is number => p !== null);
     const rss = entry.runs.map((r) => r.peakRssMb).filter((p): p is number => p !== null);
     const loads = entry.runs.map((r) => r.loadavg[0] ?? 0);
+    const medianOf = (values: (number | null)[]) => {
+      const present = values.filter((v): v is number => v !== null);
+      return present.length ? median(present) : null;
+    };
     return {
       entry,
       median: median(rates),
@@ -114,6 +123,8 @@ export function summarise(suite: Suite, scenario: Scenario): Summary[] {
       failed: entry.runs.reduce((n, r) => n + r.errors + Object.values(r.statuses).reduce((a, b) => a + b, 0), 0),
       ratio: null as number | null,
       loadavg: [Math.min(...loads), Math.max(...loads)],
+      serverCpuMs: medianOf(entry.runs.map((r) => r.serverCpuMsPerReq ?? null)),
+      databaseCpuMs: medianOf(entry.runs.map((r) => r.databaseCpuMsPerReq ?? null)),
     };
   });
   const reference =
@@ -139,13 +150,29 @@ function rows(suite: Suite, scenario: Scenario): string[][] {
       s.p99Ms === null ? '' : String(s.p99Ms),
       s.peakRssMb === null ? '' : String(Math.round(s.peakRssMb)),
       ratio,
+      cpu(s),
       s.failed ? String(s.failed) : '0',
       s.loadavg[0] === s.loadavg[1] ? `${s.loadavg[0]}` : `${s.loadavg[0]}–${s.loadavg[1]}`,
     ];
   });
 }
 
-const HEADER = ['server', 'req/s median [range]', 'p99 ms', 'peak RSS MB', 'vs reference', 'failed', 'load avg (1 min)'];
+const HEADER = [
+  'server',
+  'req/s median [range]',
+  'p99 ms',
+  'peak RSS MB',
+  'vs reference',
+  'CPU ms/req: server + database',
+  'failed',
+  'load avg (1 min)',
+];
+
+const cpu = (s: Summary) => {
+  if (s.serverCpuMs === null) return '';
+  const server = s.serverCpuMs.toFixed(2);
+  return s.databaseCpuMs === null ? server : `${server} + ${s.databaseCpuMs.toFixed(2)}`;
+};
 
 function markdownTable(header: string[], body: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -15,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { COOKIE, EMAIL, PASSWORD, createBenchUser, json, latchkeySessions } from './clients.js';
+import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
 import { type LoadResult, clientAddresses, cookieRefresh, fromManyClients, load, oauthRefresh, refreshChains } from './load.js';
 import {
@@ -45,9 +47,6 @@ const rounds = { postgresql: Number(process.env.BENCH_ROUNDS ?? 3), pglite: Numb
 const databases = (process.env.BENCH_DATABASES ?? 'postgresql,pglite').split(',').map((d) => d.trim());
 const postgresServer =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const COOKIE = '__Secure-lk_rt';
-const EMAIL = 'bench@example.com';
-const PASSWORD = 'a long bench passphrase';
 // Peers' bench client (bench/peers/*.mjs).
 const PEER_CLIENTS = {
   oauth2: { id: 'bench', secret: 'bench-client-secret' },
@@ -56,12 +55,14 @@ const PEER_CLIENTS = {
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const address = clientAddresses();
+/** Each server's PostgreSQL database: its backends' CPU is the server's too. */
+const databaseOf = new Map<Child, string>();
 
 interface Contender {
   name: string;
   role: Role;
   note?: string;
-  /** The server measured (its RSS); none for a ceiling that runs in its own process. */
+  /** The server measured (its RSS and CPU); none for a ceiling that runs in its own process. */
   server?: Child;
   /** Runs once before each measured run (fresh refresh chains). */
   prepare?: () => Promise<void>;
@@ -82,43 +83,28 @@ async function interleave(entries: Entry[], scenario: Scenario, contenders: Cont
       await c.prepare?.();
       log(`${scenario}: ${c.name} (round ${round + 1}/${roundCount}, ${duration} s, ${connections} connections)`);
       c.server?.resetPeakRss();
+      const database = c.server && databaseOf.get(c.server);
+      const db = database ? { serverUrl: postgresServer, database } : undefined;
+      const cpuBefore = c.server ? await cpuSnapshot(c.server.child.pid!, db) : undefined;
       const result = await c.run();
+      const cpu = cpuBefore && c.server ? cpuBetween(cpuBefore, await cpuSnapshot(c.server.child.pid!, db)) : undefined;
+      const answered = result.reqPerSec * duration;
+      const perRequest = (ms: number | null | undefined) =>
+        ms == null || !answered ? null : Math.round((ms / answered) * 1000) / 1000;
       byName.get(c.name)!.runs.push({
         round,
         reqPerSec: Math.round(result.reqPerSec * 10) / 10,
         p50Ms: result.p50Ms,
         p99Ms: result.p99Ms,
         peakRssMb: c.server ? c.server.peakRssMb() : null,
+        serverCpuMsPerReq: perRequest(cpu?.serverMs),
+        databaseCpuMsPerReq: perRequest(cpu?.databaseMs),
         statuses: result.statuses,
         errors: result.errors,
         loadavg: result.loadavg,
       });
     }
   }
-}
-
-async function json(url: string, init: RequestInit = {}): Promise<{ body: unknown; res: Response }> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return { body: await res.json(), res };
-}
-
-/** Logs in `count` times (each from its own client address): the starts of `count` refresh chains. */
-async function latchkeySessions(server: LatchkeyProcess, count: number): Promise<{ tokens: string[]; accessToken: string }> {
-  const tokens: string[] = [];
-  let accessToken = '';
-  const one = async () => {
-    const { body, res } = await json(`${server.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': address() },
-      body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-    });
-    accessToken = (body as { access_token: string }).access_token;
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`))!;
-    tokens.push(cookie.slice(COOKIE.length + 1, cookie.indexOf(';')));
-  };
-  for (let i = 0; i < count; i += 8) await Promise.all(Array.from({ length: Math.min(8, count - i) }, one));
-  return { tokens, accessToken };
 }
 
 async function peerChains(peer: Child, count: number): Promise<string[]> {
@@ -128,6 +114,8 @@ async function peerChains(peer: Child, count: number): Promise<string[]> {
 
 interface Database {
   url: string;
+  /** The PostgreSQL database's name (none for PGlite). */
+  name?: string;
   drop(): Promise<void>;
 }
 
@@ -144,7 +132,7 @@ async function freshDatabase(
   }
   const database = await freshPostgresDatabase(postgresServer, prefix);
   cleanup.push(database.drop);
-  return database;
+  return { ...database, name: new URL(database.url).pathname.slice(1) };
 }
 
 /** Latchkey on a fresh database: a first start (migrations, first key) and a restart; the user comes from the admin API. */
@@ -158,12 +146,9 @@ async function latchkey(kind: 'postgresql' | 'pglite', rateLimit: boolean, clean
   await first.stop();
   const server = await startLatchkey({ ...env, ADMIN_TOKEN: first.adminToken }, cwd, { rateLimit });
   cleanup.push(() => server.stop());
-  await json(`${server.adminUrl}/admin/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
-    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-  });
-  return { server, startup: { first: first.startup, restart: server.startup } };
+  if (database.name) databaseOf.set(server, database.name);
+  await createBenchUser(server);
+  return { server, database: database.name, startup: { first: first.startup, restart: server.startup } };
 }
 
 function latchkeyRefresh(name: string, role: Role, server: LatchkeyProcess, note?: string): Contender {
@@ -174,7 +159,7 @@ function latchkeyRefresh(name: string, role: Role, server: LatchkeyProcess, note
     ...(note ? { note } : {}),
     server,
     async prepare() {
-      chains = refreshChains(cookieRefresh(COOKIE, address), (await latchkeySessions(server, connections)).tokens);
+      chains = refreshChains(cookieRefresh(COOKIE, address), (await latchkeySessions(server, connections, address)).tokens);
     },
     run: () => load({ url: server.url, connections, duration, ...chains }),
   };
@@ -265,6 +250,7 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
         const peer = await startPeer(script, { DATABASE_URL: database.url, PORT: '0' });
         cleanup.push(() => peer.stop());
         peers[name] = peer;
+        databaseOf.set(peer, database.name!);
       }
     }
     await sleep(2000);
@@ -322,7 +308,7 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
       ],
       roundCount,
     );
-    const { accessToken } = await latchkeySessions(main.server, 1);
+    const { accessToken } = await latchkeySessions(main.server, 1, address);
     await interleave(
       entries,
       'me',
