@@ -16,6 +16,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { COOKIE, EMAIL, PASSWORD, createBenchUser, latchkeySessions } from './clients.js';
+import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
 import { clientAddresses, cookieRefresh, fromManyClients, load, refreshChains } from './load.js';
 import { ROOT, startLatchkey } from './processes.js';
@@ -144,7 +145,10 @@ async function main() {
     const before = await databaseCounters(server, name);
     latchkey.child.kill('SIGUSR2');
     latchkey.resetPeakRss();
+    const db = { serverUrl: server, database: name };
+    const cpuBefore = await cpuSnapshot(latchkey.child.pid!, db);
     const result = await load({ url: latchkey.url, connections, duration, ...options() });
+    const cpu = cpuBetween(cpuBefore, await cpuSnapshot(latchkey.child.pid!, db));
     latchkey.child.kill('SIGUSR2');
     const peakRssMb = latchkey.peakRssMb();
     await sleep(11_000); // an idle backend reports its last statistics after 10 s (PGSTAT_IDLE_INTERVAL)
@@ -157,6 +161,7 @@ async function main() {
         `${requests} requests, non-2xx ${JSON.stringify(result.statuses)}, peak RSS ${peakRssMb} MB, load ${result.loadavg.join(' ')}`,
     );
     const perRequest = (n: number) => (n / requests).toFixed(2);
+    console.log(`CPU per request: server ${perRequest(cpu.serverMs)} ms, its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`);
     console.log('\npg_stat_database, per request (includes the two reads of this script):');
     for (const key of Object.keys(after)) console.log(`  ${key.padEnd(14)} ${perRequest(after[key]! - before[key]!)}`);
 
