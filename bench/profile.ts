@@ -161,7 +161,9 @@ async function main() {
         `${requests} requests, non-2xx ${JSON.stringify(result.statuses)}, peak RSS ${peakRssMb} MB, load ${result.loadavg.join(' ')}`,
     );
     const perRequest = (n: number) => (n / requests).toFixed(2);
-    console.log(`CPU per request: server ${perRequest(cpu.serverMs)} ms, its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`);
+    console.log(
+      `CPU per request: server ${perRequest(cpu.serverMs)} ms, its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
+    );
     console.log('\npg_stat_database, per request (includes the two reads of this script):');
     for (const key of Object.keys(after)) console.log(`  ${key.padEnd(14)} ${perRequest(after[key]! - before[key]!)}`);
 

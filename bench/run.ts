@@ -6,6 +6,7 @@
 //
 // Options (environment): BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (64), BENCH_ROUNDS
 // (PostgreSQL rounds, 3), BENCH_PGLITE_ROUNDS (1), BENCH_DATABASES (postgresql,pglite),
+// BENCH_SCENARIOS (jwks,login,refresh,me),
 // BENCH_POSTGRES_URL (a server to create fresh databases on; default DATABASE_URL, else
 // postgresql://postgres@127.0.0.1:5432/postgres), UV_THREADPOOL_SIZE (given to Latchkey and the
 // argon2 ceiling alike), BENCH_NODE_ARGS (extra node flags for Latchkey, for experiments).
@@ -45,6 +46,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const rounds = { postgresql: Number(process.env.BENCH_ROUNDS ?? 3), pglite: Number(process.env.BENCH_PGLITE_ROUNDS ?? 1) };
 const databases = (process.env.BENCH_DATABASES ?? 'postgresql,pglite').split(',').map((d) => d.trim());
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'jwks,login,refresh,me').split(',').map((s) => s.trim()));
 const postgresServer =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 // Peers' bench client (bench/peers/*.mjs).
@@ -71,6 +73,7 @@ interface Contender {
 
 /** Every contender once per round, the order rotated each round. */
 async function interleave(entries: Entry[], scenario: Scenario, contenders: Contender[], roundCount: number) {
+  if (!scenarios.has(scenario)) return;
   const byName = new Map<string, Entry>();
   for (const c of contenders) {
     const entry: Entry = { scenario, contender: c.name, role: c.role, ...(c.note ? { note: c.note } : {}), runs: [] };
@@ -308,7 +311,7 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
       ],
       roundCount,
     );
-    const { accessToken } = await latchkeySessions(main.server, 1, address);
+    const { accessToken } = scenarios.has('me') ? await latchkeySessions(main.server, 1, address) : { accessToken: '' };
     await interleave(
       entries,
       'me',

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import { once } from 'node:events';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { draining: false };
   const apps = createApp({ ...services, lifecycle });
-  const publicServer = apps.public.listen(config.port, config.host);
+  const publicServer = createServer(apps.publicListener).listen(config.port, config.host);
   const adminServer = apps.admin.listen(config.adminPort, config.adminHost);
   answerClientErrorsAsJson(publicServer);
   answerClientErrorsAsJson(adminServer);
