@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -83,12 +84,15 @@ export async function startChild(args: string[], env: Record<string, string>, cw
   };
 }
 
-/** The thread pool size is fixed when a process starts: every side of a comparison gets the same. */
-export function threadpoolEnv(): Record<string, string> {
-  return process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {};
-}
+/**
+ * The thread pool size is fixed when a process starts: every side of a comparison gets the same.
+ * Unset, it is the machine's core count, as docs/performance.md and the Docker image recommend.
+ */
+export const threadpoolSize = () => Number(process.env.UV_THREADPOOL_SIZE ?? os.availableParallelism());
 
-export const threadpoolSize = () => Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+export function threadpoolEnv(): Record<string, string> {
+  return { UV_THREADPOOL_SIZE: String(threadpoolSize()) };
+}
 
 /** What `npm start` runs, read from package.json: its node flags, on the compiled entry point. */
 export async function npmStartArgs(): Promise<string[]> {
