@@ -97,8 +97,8 @@ async function interleave(entries: Entry[], scenario: Scenario, contenders: Cont
       byName.get(c.name)!.runs.push({
         round,
         reqPerSec: Math.round(result.reqPerSec * 10) / 10,
-        p50Ms: result.p50Ms,
-        p99Ms: result.p99Ms,
+        p50Ms: c.server ? result.p50Ms : null,
+        p99Ms: c.server ? result.p99Ms : null,
         peakRssMb: c.server ? c.server.peakRssMb() : null,
         serverCpuMsPerReq: perRequest(cpu?.serverMs),
         databaseCpuMsPerReq: perRequest(cpu?.databaseMs),
