@@ -35,13 +35,14 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 # UV_THREADPOOL_SIZE: libuv's pool runs argon2 and WebCrypto signing. It is sized when the
 # process starts, before any application code, so it is set here and not in code. Keep it at
-# the number of cores the container may use (more threads than cores do not hash faster).
+# the number of cores the container may use (more threads than cores do not hash faster, and
+# every thread that has hashed keeps argon2's 19 MiB: docs/performance.md "Memory"). 2 here.
 ENV NODE_ENV=production \
     PORT=3000 \
     ADMIN_PORT=3001 \
     DATABASE_URL=pglite:///app/data/pglite \
     KEYS_DIR=/app/keys \
-    UV_THREADPOOL_SIZE=4
+    UV_THREADPOOL_SIZE=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/node_modules/.cache/latchkey ./node_modules/.cache/latchkey
@@ -61,5 +62,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM reaches node directly (exec form, no shell): it drains and exits 0.
 STOPSIGNAL SIGTERM
 # --wasm-lazy-compilation: PGlite's and Prisma's WebAssembly compile function by function as
-# used, not all at start (~300 ms faster to ready, less memory); same as `npm start`.
-CMD ["node", "--wasm-lazy-compilation", "dist/main.js"]
+# used, not all at start (~300 ms faster to ready, less memory). --max-old-space-size=128 bounds
+# V8's old generation (the live heap is ~30-50 MB; without a bound it grows by 100-200 MB of garbage
+# under load before collecting). Same as `npm start`; raise it for a very large number of
+# concurrent connections (docs/performance.md "Memory").
+CMD ["node", "--wasm-lazy-compilation", "--max-old-space-size=128", "dist/main.js"]

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freshPostgresDatabase } from './database.js';
-import { type Child, startLatchkey } from './processes.js';
+import { type Child, startServer } from './processes.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl?.startsWith('postgres')) {
@@ -195,8 +195,8 @@ const env = {
 };
 const servers: Child[] = [];
 try {
-  servers.push(await startLatchkey(env, cwd));
-  servers.push(await startLatchkey(env, cwd));
+  servers.push(await startServer(env, cwd));
+  servers.push(await startServer(env, cwd));
   const urls = servers.map((s) => s.url);
   const clients: Client[] = Array.from({ length: CLIENTS }, (_, id) => ({
     id,

@@ -1,12 +1,17 @@
+import os from 'node:os';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
-  requests: number;
+  /** Successful (2xx) answers per second: a broken chain or a 429 never counts as throughput. */
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** Answers that were not 2xx, by status ("429": 3). */
+  statuses: Record<string, number>;
   non2xx: number;
   errors: number;
+  /** os.loadavg() when the run ended: the machine's 1, 5 and 15 minute load averages. */
+  loadavg: number[];
 }
 
 export interface LoadOptions {
@@ -16,7 +21,7 @@ export interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
-  /** Per connection: the cookie each request starts from (see refreshChains). */
+  /** Per connection: the state each request starts from (see refreshChains). */
   setupClient?: (client: autocannon.Client) => void;
   requests?: autocannon.Request[];
 }
@@ -32,23 +37,85 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requests: options.requests,
     setupClient: options.setupClient,
   });
+  const statuses: Record<string, number> = {};
+  const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  for (const [code, { count }] of Object.entries(stats)) if (!code.startsWith('2')) statuses[code] = count;
   return {
-    requests: result.requests.total,
-    reqPerSec: result.requests.total / options.duration,
+    reqPerSec: result['2xx'] / options.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    statuses,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
 /**
- * Refresh with rotation, each connection walking its own session chain: every request
- * presents the cookie the previous response on that connection set. autocannon resets a
- * request context whenever it loops over its request list, so each client keeps its chain
- * in a state object of its own that survives those resets.
+ * Client addresses for X-Forwarded-For, one per request, cycling through 10.0.0.0/16. Behind a
+ * proxy (TRUST_PROXY=1) each request then counts against its own client's rate-limit window, as
+ * real traffic from many users does: at 2,000 req/s an address comes back every ~33 s, far below
+ * any per-IP limit, so the limiter's counter write is on every request and never answers 429.
  */
-export function refreshChains(cookieName: string, startTokens: string[]) {
+export function clientAddresses(): () => string {
+  let n = 0;
+  return () => {
+    n = (n + 1) & 0xffff;
+    return `10.0.${n >> 8}.${n & 0xff}`;
+  };
+}
+
+/** How one server's refresh grant is spoken: the request that presents a token, and where the next token is. */
+export interface RefreshProtocol {
+  path: string;
+  request(token: string): { headers: Record<string, string>; body?: string };
+  /** The token a 200 answer handed out. */
+  next(body: string, headers: Record<string, string | string[]>): string | undefined;
+}
+
+/** Latchkey: the refresh token travels in its cookie; the next one comes back in Set-Cookie. */
+export function cookieRefresh(cookieName: string, address: () => string): RefreshProtocol {
+  return {
+    path: '/auth/refresh',
+    request: (token) => ({ headers: { cookie: `${cookieName}=${token}`, 'x-forwarded-for': address() } }),
+    next(_body, headers) {
+      const setCookie = headers['set-cookie'] ?? headers['Set-Cookie'];
+      const line = [setCookie ?? []].flat().find((c) => c.startsWith(`${cookieName}=`));
+      return line?.slice(cookieName.length + 1, line.indexOf(';'));
+    },
+  };
+}
+
+/** RFC 6749 §6: grant_type=refresh_token at a token endpoint, client_secret_basic; the next token is in the JSON body. */
+export function oauthRefresh(path: string, client: { id: string; secret: string }, address: () => string): RefreshProtocol {
+  const authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  return {
+    path,
+    request: (token) => ({
+      headers: {
+        authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-for': address(),
+      },
+      body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
+    }),
+    next(body) {
+      try {
+        return (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Refresh with rotation, each connection walking its own chain: every request presents the
+ * token the previous answer on that connection handed out. autocannon resets a request context
+ * whenever it loops over its request list, so each client keeps its chain in a state object of
+ * its own that survives those resets.
+ */
+export function refreshChains(protocol: RefreshProtocol, startTokens: string[]) {
   let next = 0;
   interface ChainState {
     token: string;
@@ -59,28 +126,38 @@ export function refreshChains(cookieName: string, startTokens: string[]) {
     rebuildRequest(): void;
   }
   return {
+    method: 'POST' as const,
     setupClient(client: autocannon.Client) {
-      const token = startTokens[next++ % startTokens.length]!;
-      const state: ChainState = { token };
+      const state: ChainState = { token: startTokens[next++ % startTokens.length]! };
       const iterator = (client as unknown as { requestIterator: Iterator }).requestIterator;
       iterator.context = state;
       iterator.resetContext = () => void (iterator.context = state);
-      iterator.rebuildRequest(); // the first request of this connection, with its own cookie
+      iterator.rebuildRequest(); // the first request of this connection, with its own token
     },
     requests: [
       {
         method: 'POST' as const,
-        path: '/auth/refresh',
+        path: protocol.path,
         setupRequest(request: autocannon.Request, context: ChainState) {
-          return { ...request, headers: { ...request.headers, cookie: `${cookieName}=${context.token}` } };
+          const { headers, body } = protocol.request(context.token);
+          return { ...request, headers: { ...request.headers, ...headers }, ...(body === undefined ? {} : { body }) };
         },
-        onResponse(status: number, _body: string, context: ChainState, headers?: Record<string, string | string[]>) {
+        onResponse(status: number, body: string, context: ChainState, headers?: Record<string, string | string[]>) {
           if (status !== 200) return;
-          const setCookie = headers?.['set-cookie'] ?? headers?.['Set-Cookie'];
-          const line = [setCookie ?? []].flat().find((c) => c.startsWith(`${cookieName}=`));
-          if (line) context.token = line.slice(cookieName.length + 1, line.indexOf(';'));
+          const token = protocol.next(body, headers ?? {});
+          if (token) context.token = token;
         },
       } as unknown as autocannon.Request,
     ],
   };
+}
+
+/** The same request again and again, each from its own client address (login behind a proxy). */
+export function fromManyClients(request: autocannon.Request, address: () => string): autocannon.Request[] {
+  return [
+    {
+      ...request,
+      setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-forwarded-for': address() } }),
+    } as autocannon.Request,
+  ];
 }

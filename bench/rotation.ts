@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startLatchkey } from './processes.js';
+import { startServer } from './processes.js';
 
 const PREPUBLISH = 40;
 const ISSUER = 'https://bench.example';
 const PASSWORD = 'rotation bench passphrase';
 
 const cwd = await mkdtemp(path.join(tmpdir(), 'latchkey-rotation-'));
-const server = await startLatchkey(
+const server = await startServer(
   {
     DATABASE_URL: `pglite://${path.join(cwd, 'data')}`,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -11,7 +12,7 @@ import { requireHost } from './http/middleware/host.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { statusListRoutes } from './http/status-list-routes.js';
-import { wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
+import { type DocumentHandler, wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps extends Services {
@@ -21,13 +22,21 @@ export interface AppDeps extends Services {
 export interface Apps {
   /** The public listener: auth routes, well-known documents, health. */
   public: Express;
+  /**
+   * What the public server listens with: the public documents' reads answered before Express
+   * (Express's own per-request set-up costs more than the whole answer), everything else by
+   * `public`, which also answers those reads first in its stack.
+   */
+  publicListener: RequestListener;
   /** The admin listener (loopback by default). */
   admin: Express;
 }
 
 /** Builds both Express apps from their dependencies; never listens. */
 export function createApp(deps: AppDeps): Apps {
-  return { public: publicApp(deps), admin: adminApp(deps) };
+  const documents = wellKnownDocuments(deps);
+  const app = publicApp(deps, documents);
+  return { public: app, publicListener: (req, res) => documents(req, res, () => app(req, res)), admin: adminApp(deps) };
 }
 
 function express5(deps: AppDeps): Express {
@@ -48,10 +57,10 @@ function common(app: Express, deps: AppDeps): Express {
   return app;
 }
 
-function publicApp(deps: AppDeps): Express {
+function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
   const app = express5(deps);
   // First: the JWKS and metadata reads, answered whole with the same headers (see there).
-  app.use(wellKnownDocuments(deps));
+  app.use(documents);
   common(app, deps);
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
   // Public documents: any origin may read them (browser-side verifiers), without credentials.

@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
@@ -28,6 +29,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = performance.now();
   const location = parseDatabaseUrl(config.databaseUrl);
+  // On PostgreSQL the only WebAssembly is Prisma's query compiler, off the hot path (its statements
+  // are prepared SQL, src/store/sql.ts): V8's baseline compiler runs it at the same throughput, and
+  // skipping the optimising tier keeps ~50 MB of compiler memory out of the process (measured with
+  // `npm run bench:memory`, docs/performance.md). PGlite is PostgreSQL itself in WebAssembly and
+  // keeps the optimising tier. Set before any module is compiled.
+  if (location.kind === 'postgres') setFlagsFromString('--liftoff-only');
   // Where a start spends its time, in the "latchkey listening" line (ms since the first line of main).
   const phases: Record<string, number> = {};
   const phase = (name: string) => (phases[name] = Math.round(performance.now() - started));
@@ -49,7 +56,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { draining: false };
   const apps = createApp({ ...services, lifecycle });
-  const publicServer = createHttpServer(apps.public).listen(config.port, config.host);
+  const publicServer = createHttpServer(apps.publicListener).listen(config.port, config.host);
   const adminServer = createHttpServer(apps.admin).listen(config.adminPort, config.adminHost);
   await Promise.all([once(publicServer, 'listening'), once(adminServer, 'listening')]);
   // The bound ports (PORT=0 picks a free one): tools and tests read them from this line.

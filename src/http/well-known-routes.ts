@@ -1,4 +1,5 @@
-import { type RequestHandler, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
 import type { Logger } from 'pino';
 import { type Config, SIGNING_ALGS } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
@@ -11,7 +12,9 @@ import { securityHeaderList } from './middleware/security-headers.js';
 // Public, cacheable documents for resource servers: the JWKS (RFC 7517 §5) and the RFC 8414
 // metadata. Every resource server fetches them, so they are the hottest requests a deployment
 // sees and the cheapest to answer: body, ETag and headers are computed ahead, and a GET or HEAD
-// is answered by `wellKnownDocuments` before the rest of the middleware stack, in one write.
+// is answered by `wellKnownDocuments` in one write, before Express (the public listener calls it
+// first: src/app.ts `publicListener`) and, for the same app without that listener, first in the
+// middleware stack.
 // What that stack would add is added here: helmet's headers (computed once), CORS for any
 // origin without credentials, X-Request-Id, metrics and the request's log line. Every other
 // method, and a preflight, takes the regular stack (`wellKnownRoutes`).
@@ -30,8 +33,11 @@ export interface WellKnownDeps {
   logger: Logger;
 }
 
-/** GET and HEAD of the two documents, first in the stack; anything else goes on. */
-export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownDeps): RequestHandler {
+/** Plain Node request and response: usable ahead of Express and as Express middleware alike. */
+export type DocumentHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/** GET and HEAD of the two documents; anything else goes on (`next`). */
+export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownDeps): DocumentHandler {
   const lines = requestLineLogger(logger);
   const metadata: Document = { body: metadataDocument(config) };
   const documents = new Map<string, () => Document>([
@@ -50,7 +56,7 @@ export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownD
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     // As Express routes: case-insensitive, with or without a trailing slash.
-    const path = pathOf(req.url)
+    const path = pathOf(req.url ?? '')
       .toLowerCase()
       .replace(/(.)\/$/, '$1');
     const document = documents.get(path)?.();

@@ -6,11 +6,17 @@ import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// `npm start` runs the compiled server (`node --wasm-lazy-compilation dist/main.js`). Tests run
+// `npm start` runs the compiled server (`node --wasm-lazy-compilation --max-old-space-size=128 dist/main.js`). Tests run
 // the same program from its sources, with the same flags, so they never test a stale build;
 // from another cwd tsx must be named by path.
 export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-export const SERVER_ARGS = ['--wasm-lazy-compilation', '--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')];
+export const SERVER_ARGS = [
+  '--wasm-lazy-compilation',
+  '--max-old-space-size=128',
+  '--import',
+  TSX_LOADER,
+  path.join(ROOT, 'src/main.ts'),
+];
 
 export interface ServerProcess {
   child: ChildProcess;
