@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app.js';
