@@ -2,7 +2,7 @@
 // written into docs/performance.md by `npm run bench:docs`. Both read only the results file.
 
 export type Role = 'latchkey' | 'second line' | 'peer' | 'reference';
-export type Scenario = 'jwks' | 'login' | 'refresh' | 'me';
+export type Scenario = 'jwks' | 'login' | 'refresh' | 'me' | 'statuslist';
 
 export interface Run {
   round: number;
@@ -70,6 +70,10 @@ export interface Results {
 
 export const SCENARIOS: Record<Scenario, { title: string; reference: string }> = {
   jwks: { title: 'JWKS (`GET` of the public key set)', reference: 'Express hello-world in the same run' },
+  statuslist: {
+    title: 'Token status list (`GET /statuslists/1`, signed, with sessions and revocations in it)',
+    reference: 'Express hello-world in the same run',
+  },
   login: {
     title: 'Login (`POST /auth/login`, correct password)',
     reference: 'raw argon2id verify, same parameters and thread pool',
@@ -264,6 +268,10 @@ export function judge(suites: Suite[]): string[] {
     if (refresh) say(`${db}: refresh p99 ≤ 100 ms`, (refresh.p99Ms ?? Infinity) <= 100, `${refresh.p99Ms} ms`);
     const jwks = get('jwks', 'latchkey');
     if (jwks?.ratio != null) say(`${db}: JWKS ≥ 100 % of Express hello-world`, jwks.ratio >= 1, pct(jwks.ratio));
+    const statusList = get('statuslist', 'latchkey');
+    if (statusList?.ratio != null && jwks?.median != null) {
+      say(`${db}: status list next to the JWKS`, true, `${int(statusList.median)} req/s (JWKS ${int(jwks.median)} req/s)`);
+    }
     const login = get('login', 'latchkey');
     if (login?.ratio != null) say(`${db}: login ≥ 90 % of raw argon2id`, login.ratio >= 0.9, pct(login.ratio));
     const memory = suite.memory.find((m) => m.contender === 'Latchkey');

@@ -6,7 +6,7 @@
 //
 // Options (environment): BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (64), BENCH_ROUNDS
 // (PostgreSQL rounds, 3), BENCH_PGLITE_ROUNDS (1), BENCH_DATABASES (postgresql,pglite),
-// BENCH_SCENARIOS (jwks,login,refresh,me),
+// BENCH_SCENARIOS (jwks,login,refresh,me,statuslist),
 // BENCH_POSTGRES_URL (a server to create fresh databases on; default DATABASE_URL, else
 // postgresql://postgres@127.0.0.1:5432/postgres), UV_THREADPOOL_SIZE (given to Latchkey and the
 // argon2 ceiling alike), BENCH_NODE_ARGS (extra node flags for Latchkey, for experiments).
@@ -46,7 +46,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const rounds = { postgresql: Number(process.env.BENCH_ROUNDS ?? 3), pglite: Number(process.env.BENCH_PGLITE_ROUNDS ?? 1) };
 const databases = (process.env.BENCH_DATABASES ?? 'postgresql,pglite').split(',').map((d) => d.trim());
-const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'jwks,login,refresh,me').split(',').map((s) => s.trim()));
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'jwks,login,refresh,me,statuslist').split(',').map((s) => s.trim()));
 const postgresServer =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 // Peers' bench client (bench/peers/*.mjs).
@@ -317,6 +317,13 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
       'me',
       [getter('Latchkey', 'latchkey', main.server, '/auth/me', { authorization: `Bearer ${accessToken}` })],
       1,
+    );
+    // By now the refresh and login scenarios have filled list 1 with sessions (and /auth/me's).
+    await interleave(
+      entries,
+      'statuslist',
+      [getter('Express hello-world', 'reference', hello, '/'), getter('Latchkey', 'latchkey', main.server, '/statuslists/1')],
+      roundCount,
     );
     for (const entry of entries) {
       for (const run of entry.runs) {
