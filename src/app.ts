@@ -60,7 +60,9 @@ function publicApp(deps: AppDeps): Express {
       credentials: true,
       methods: ['GET', 'POST'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id'],
+      // A page must be able to read why it was refused: the RFC 6750 challenge on a 401 and
+      // how long to wait on a 429/503 (RFC 9110 §10.2.3).
+      exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
       maxAge: 600,
     }),
     cookieParser(),

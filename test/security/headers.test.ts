@@ -142,6 +142,28 @@ describe('CORS on /auth: only ALLOWED_ORIGINS, with credentials', () => {
     expect(res.headers['access-control-expose-headers']).toContain('X-Request-Id');
   });
 
+  it('lets a page read WWW-Authenticate on a 401 and Retry-After on a 429 (Access-Control-Expose-Headers)', async () => {
+    const exposed = (res: Response) =>
+      (res.headers['access-control-expose-headers'] ?? '')
+        .toLowerCase()
+        .split(',')
+        .map((name: string) => name.trim());
+    const unauthorized = await h.http.get('/auth/me').set('Origin', APP).expect(401);
+    expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
+    expect(unauthorized.headers['access-control-allow-origin']).toBe(APP);
+    expect(exposed(unauthorized)).toContain('www-authenticate');
+
+    const user = await register(h.http);
+    const ip = '203.0.113.8';
+    const attempt = () =>
+      h.http.post('/auth/login').set('Origin', APP).set('X-Forwarded-For', ip).send({ email: user.email, password: 'wrong password!' });
+    for (let i = 0; i < 5; i++) await attempt().expect(401);
+    const limited = await attempt().expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['access-control-allow-origin']).toBe(APP);
+    expect(exposed(limited)).toEqual(expect.arrayContaining(['retry-after', 'x-request-id']));
+  });
+
   it.each([EVIL, 'null', `${APP}.evil.example.net`, 'http://app.example.com', `${APP}:8443`])(
     'sends no Access-Control-Allow-Origin to origin %s (preflight or request)',
     async (origin) => {
