@@ -6,6 +6,8 @@ import { authRoutes } from './http/auth-routes.js';
 import { adminAuth } from './http/middleware/admin-auth.js';
 import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
+import { openApiRoutes } from './http/openapi-routes.js';
+import { adminApiDocument, publicApiDocument } from './http/openapi/document.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
@@ -52,6 +54,9 @@ function publicApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
   // Public documents: any origin may read them (browser-side verifiers), without credentials.
   app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes());
+  // The API description is public too: any origin may read it (API explorers, code generators).
+  app.use('/openapi.json', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }));
+  app.use(openApiRoutes(publicApiDocument(deps.config)));
   app.use(
     '/auth',
     // Browsers on ALLOWED_ORIGINS only, with credentials (the refresh cookie).
@@ -77,6 +82,7 @@ function adminApp(deps: AppDeps): Express {
   const app = common(express5(deps), deps);
   app.use(adminAuth(deps.config.adminToken));
   app.get('/metrics', deps.metrics.handler);
+  app.use(openApiRoutes(adminApiDocument(deps.config)));
   app.use('/admin', adminRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
