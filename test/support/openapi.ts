@@ -137,10 +137,13 @@ export class OpenApiValidator {
 
   #bodyProblems(compiled: CompiledResponse, res: Pick<Response, 'headers' | 'body' | 'text'>): string[] {
     const mediaType = mediaTypeOf(res.headers);
-    if (!compiled.content.length) return res.text ? [`no body is described, got ${mediaType ?? 'a body'}`] : [];
+    if (!compiled.content.length) return textOf(res) ? [`no body is described, got ${mediaType ?? 'a body'}`] : [];
     const content = compiled.content.find(([type]) => type === mediaType);
     if (!content) return [`Content-Type ${mediaType} is not described (${compiled.content.map(([t]) => t).join(', ')})`];
-    const data: unknown = mediaType === 'application/json' ? res.body : res.text;
+    // JSON is checked parsed; any other type (text/plain, application/statuslist+jwt…) as its text.
+    const data: unknown = /^application\/(.+\+)?json$/.test(mediaType ?? '') ? res.body : textOf(res);
+    // supertest keeps no text of types it does not know unless the test asks (`.buffer(true)`).
+    if (data === undefined) return [];
     return content[1](data) ? [] : [`body: ${this.#ajv.errorsText(content[1].errors, { dataVar: 'body' })}`];
   }
 
@@ -193,6 +196,12 @@ function templatePattern(template: string): RegExp {
     .map((part) => (part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
   return new RegExp(`^${source}/?$`, 'i');
+}
+
+/** supertest buffers text/* as `text`; other types arrive as a Buffer in `body`. */
+function textOf(res: Pick<Response, 'body' | 'text'>): string | undefined {
+  if (typeof res.text === 'string') return res.text;
+  return Buffer.isBuffer(res.body) ? res.body.toString('utf8') : undefined;
 }
 
 function mediaTypeOf(headers: Record<string, unknown>): string | undefined {

@@ -120,6 +120,15 @@ export function jsonRequest(schema: z.ZodType | Schema, options: { required: boo
   };
 }
 
+/** An `application/x-www-form-urlencoded` request body (the OAuth endpoints, RFC 6749 §3.2). */
+export function formRequest(schema: z.ZodType | Schema, options: { description?: string } = {}): RequestBody {
+  return {
+    required: true,
+    ...(options.description ? { description: options.description } : {}),
+    content: { 'application/x-www-form-urlencoded': mediaType(schema) },
+  };
+}
+
 function mediaType(schema: z.ZodType | Schema): MediaType {
   if (!(schema instanceof z.ZodType)) return { schema };
   // io: 'input' — what a client sends, before the route's transforms (trim, lower-case, defaults).

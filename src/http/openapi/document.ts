@@ -15,9 +15,22 @@ import { wellKnownPaths, wellKnownSchemas } from './well-known.js';
 // test/http/openapi.test.ts checks they are current, that every mounted route is described,
 // and the harness validates every response the tests receive against them).
 //
-// To describe a new route: add its path item to the route group's module here (one module per
-// group, e.g. auth.ts, admin-keys.ts), or write a new module exporting `xxxPaths(config): Paths`
-// (and `xxxSchemas` for named schemas) and add it to PUBLIC or ADMIN below.
+// To describe a new route:
+//   1. Add its path item to its group's module (auth.ts, admin-users.ts, admin-keys.ts…), or write
+//      a new module (e.g. oauth.ts) exporting `oauthPaths(config: Config): Paths` and, for named
+//      schemas, `oauthSchemas: Record<string, Schema>`, and add `{ paths: oauthPaths, schemas:
+//      oauthSchemas }` to PUBLIC or ADMIN below. A path item, with the helpers of components.ts:
+//        '/oauth/token': { post: {
+//          operationId: 'token', summary: 'Issue tokens (RFC 6749 §4.4, §6)', tags: ['oauth'],
+//          requestBody: formRequest(tokenRequestSchema),            // or jsonRequest(zodSchema, …)
+//          responses: {
+//            200: json('Token response.', ref('schemas/OAuthTokenResponse'), ['Cache-Control']),
+//            ...errors({ 400: ['invalid_request', 'invalid_grant', 'invalid_scope'], 401: 'invalid_client' }),
+//          } } },
+//      Express `:id` is written `{id}`, with a `parameters` entry (in: 'path'). Errors name their
+//      codes by status; 500 and 503 (and 401 on the admin listener) are added to every operation here.
+//   2. `npm run openapi` rewrites docs/openapi*.json. The tests then tell what is still missing:
+//      a mounted route without a description, or a response that does not match its schema.
 
 interface Group {
   paths: (config: Config) => Paths;
