@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // examples/spa: plain browser modules, no build step.
+    files: ['examples/spa/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly', Response: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
     rules: { 'no-console': 'error' },

@@ -9,6 +9,8 @@ import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { inspectorRoutes } from './http/inspector-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requireHost } from './http/middleware/host.js';
+import { openApiRoutes } from './http/openapi-routes.js';
+import { adminApiDocument, publicApiDocument } from './http/openapi/document.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { statusListRoutes } from './http/status-list-routes.js';
@@ -67,6 +69,9 @@ function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
   app.use('/.well-known', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), wellKnownRoutes());
   // Status lists: public like the JWKS, so browser-side verifiers (the inspector) can read them.
   app.use('/statuslists', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }), statusListRoutes(deps));
+  // The API description is public too: any origin may read it (API explorers, code generators).
+  app.use('/openapi.json', cors({ methods: ['GET', 'HEAD'], maxAge: 86_400 }));
+  app.use(openApiRoutes(publicApiDocument(deps.config)));
   app.use(
     '/auth',
     // Browsers on ALLOWED_ORIGINS only, with credentials (the refresh cookie).
@@ -75,7 +80,9 @@ function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
       credentials: true,
       methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id'],
+      // A page must be able to read why it was refused: the RFC 6750 challenge on a 401 and
+      // how long to wait on a 429/503 (RFC 9110 §10.2.3).
+      exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
       maxAge: 600,
     }),
     cookieParser(),
@@ -94,6 +101,7 @@ function adminApp(deps: AppDeps): Express {
   app.use(inspectorRoutes(deps.config));
   app.use(adminAuth(deps.config.adminToken));
   app.get('/metrics', deps.metrics.handler);
+  app.use(openApiRoutes(adminApiDocument(deps.config)));
   app.use('/admin', adminRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -11,7 +11,7 @@ import { parse } from './validate.js';
 
 // RFC 7638 thumbprints are 43 base64url characters; anything else cannot be one of our kids.
 const kidParam = z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a key id (base64url)') });
-const rotateBody = z
+export const rotateBody = z
   .strictObject({ now: z.boolean({ message: 'must be true or false' }).optional() }, { message: 'must be a JSON object' })
   .default({});
 

@@ -51,6 +51,15 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     expect(again.stdout).toBe('');
   });
 
+  it('finds the admin API at LATCHKEY_ADMIN_URL when --url is not given; --url wins over it', async () => {
+    const listed = await cli(['keys', 'list', '--json'], { ADMIN_TOKEN, LATCHKEY_ADMIN_URL: server.adminUrl });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).keys.length).toBeGreaterThanOrEqual(1);
+    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    expect((await admin(['keys', 'list'], { LATCHKEY_ADMIN_URL: nowhere })).code).toBe(0);
+    expectOneLineError(await cli(['keys', 'list'], { ADMIN_TOKEN, LATCHKEY_ADMIN_URL: 'ftp://x' }), 2, /LATCHKEY_ADMIN_URL/);
+  });
+
   it('users create --json prints {id, email}; a bad password is a one-line invalid_request', async () => {
     const run = await admin(['users', 'create', '--email', 'grace@example.com', '--password', PASSWORD, '--json']);
     expect(run.code).toBe(0);

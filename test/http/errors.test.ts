@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, register, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { undescribed } from '../support/openapi.js';
 
 // CONTRACT.md "Errors": every failure is JSON {"error","error_description"} with the table's
 // status; never an HTML page, never a stack trace.
@@ -25,9 +26,9 @@ function expectContractError(res: Response, status: number, error: string) {
 describe('unknown routes and methods', () => {
   it('answers 404 not_found as JSON for unknown paths, even when HTML is preferred', async () => {
     for (const path of ['/', '/nope', '/auth', '/auth/nope', '/.well-known/openid-configuration', '/admin/users', '/metrics']) {
-      expectContractError(await h.http.get(path).set('Accept', 'text/html'), 404, 'not_found');
+      expectContractError(await undescribed(h.http.get(path)).set('Accept', 'text/html'), 404, 'not_found');
     }
-    expectContractError(await h.http.post('/auth/unknown').send({}), 404, 'not_found');
+    expectContractError(await undescribed(h.http.post('/auth/unknown')).send({}), 404, 'not_found');
   });
 
   it('answers 405 method_not_allowed with an Allow header for a known path (RFC 9110 §15.5.6)', async () => {
@@ -44,7 +45,7 @@ describe('unknown routes and methods', () => {
       ['put', '/readyz', 'GET, HEAD'],
     ];
     for (const [method, path, allow] of cases) {
-      const res = await h.http[method](path);
+      const res = await undescribed(h.http[method](path));
       expectContractError(res, 405, 'method_not_allowed');
       expect(res.headers.allow).toBe(allow);
     }

@@ -1,4 +1,3 @@
-import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { type Apps, createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
@@ -7,6 +6,8 @@ import { createLogger } from '../../src/logger.js';
 import { type Services, createServices } from '../../src/services.js';
 import type { Database } from '../../src/store/database.js';
 import { type Harness, TEST_ARGON2, testConfig } from '../support/harness.js';
+import { checkedAgent } from '../support/openapi.js';
+import { publicApiDocument } from '../../src/http/openapi/document.js';
 
 // Small helpers shared by the HTTP integration tests.
 
@@ -47,7 +48,7 @@ export async function buildInstance(
   if (options.startKeys !== false) await services.keyAdmin.start();
   const lifecycle = options.lifecycle ?? { draining: false };
   const apps = createApp({ ...services, lifecycle });
-  return { config, services, apps, http: supertest(apps.public), lifecycle };
+  return { config, services, apps, http: checkedAgent(apps.public, publicApiDocument(config)), lifecycle };
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refresh, refreshCookie, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { bearer } from './helpers.js';
+import { undescribed } from '../support/openapi.js';
 
 // GET /auth/me (CONTRACT.md "Public HTTP API"): signature AND a live session.
 
@@ -69,7 +70,7 @@ describe('GET /auth/me', () => {
   it('answers 405 method_not_allowed with Allow for POST, PUT and DELETE', async () => {
     const user = await registerAndLogin(h);
     for (const method of ['post', 'put', 'delete', 'patch'] as const) {
-      const res = await h.http[method]('/auth/me').set(bearer(user.accessToken));
+      const res = await undescribed(h.http[method]('/auth/me')).set(bearer(user.accessToken));
       expect(res.status).toBe(405);
       expect(res.body).toEqual({ error: 'method_not_allowed', error_description: expect.any(String) });
       expect(res.headers.allow).toBe('GET, HEAD');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, refreshCookie, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { undescribed } from '../support/openapi.js';
 
 /** The value of one series in a Prometheus text exposition, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -30,7 +31,7 @@ describe('GET /metrics on the admin listener', () => {
     h.clock.advance(60);
     await refresh(h, user.refreshToken).expect(401); // outside the window: reuse detected
     await h.admin.post('/admin/keys/not-a-key/revoke').expect(404);
-    await h.http.get('/no/such/path/12345').expect(404);
+    await undescribed(h.http.get('/no/such/path/12345')).expect(404);
     await h.http.get('/.well-known/jwks.json').expect(200);
     h.clock.advance(120);
     const res = await h.admin.get('/metrics').expect(200);

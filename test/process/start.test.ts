@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,7 +39,8 @@ describe('npm start with no configuration', PROCESS_TEST, () => {
       scripts: Record<string, string>;
     };
     const nodeFlags = SERVER_ARGS.slice(0, SERVER_ARGS.indexOf('--import'));
-    expect(pkg.scripts.start).toBe(['node', ...nodeFlags, 'dist/main.js'].join(' '));
+    // `exec`: the script's shell becomes node, so the signal npm forwards reaches the server.
+    expect(pkg.scripts.start).toBe(['exec', 'node', ...nodeFlags, 'dist/main.js'].join(' '));
     expect(pkg.scripts.prestart).toMatch(/npm run build/); // never a stale dist/
   });
 
@@ -135,3 +138,79 @@ describe('invalid configuration', PROCESS_TEST, () => {
     expect(stderr).toMatch(/COOKIE_SECURE/);
   });
 });
+
+describe('npm start and signals', PROCESS_TEST, () => {
+  it('passes SIGTERM to the server: it drains and exits 0, npm exits 0, the port is free and no process is left', async () => {
+    // What an operator (or a process manager) does: signal the npm process it started.
+    const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-npm-start-'));
+    dirs.push(dir);
+    const npm = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        ADMIN_PORT: '0',
+        KEYS_DIR: path.join(dir, 'keys'),
+        DATABASE_URL: `pglite://${path.join(dir, 'data')}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    let output = '';
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const listening = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not listen:\n${output}`)), START_TIMEOUT_MS);
+      npm.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const line = output.split('\n').find((l) => l.includes('latchkey listening'));
+        if (!line) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { port: number; adminPort: number });
+      });
+    });
+    const processes = descendantsOf(npm.pid!);
+    leftovers.push(...processes);
+    expect(processes.length).toBeGreaterThan(0);
+    expect((await fetch(`http://127.0.0.1:${listening.port}/healthz`)).status).toBe(200);
+
+    npm.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/"msg":"stopped"/); // it drained and closed the database, not killed
+    expect(processes.filter(isAlive)).toEqual([]);
+    await expect(canListen(listening.port)).resolves.toBe(true);
+    await expect(canListen(listening.adminPort)).resolves.toBe(true);
+  });
+});
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+// Processes a failed run of the test above may leave behind: killed so they outlive nothing.
+const leftovers: number[] = [];
+afterAll(() => leftovers.filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL')));
+
+/** Linux: every process below `pid` (the npm script's shell, if any, and the server). */
+function descendantsOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  const children = text ? text.split(/\s+/).map(Number) : [];
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}

@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, register, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { undescribed } from '../support/openapi.js';
 
 // Response headers of a JSON API (OWASP HTTP Headers Cheat Sheet, OWASP REST Security Cheat
 // Sheet), token responses never cached (RFC 6749 §5.1), and CORS only for ALLOWED_ORIGINS.
@@ -36,8 +37,8 @@ describe('helmet headers suited to a JSON API', () => {
     ['a health check', () => h.http.get('/healthz')],
     ['the JWKS', () => h.http.get('/.well-known/jwks.json')],
     ['a JSON error', () => h.http.post('/auth/login').send({})],
-    ['an unknown route', () => h.http.get('/nope')],
-    ['a 405', () => h.http.delete('/auth/login')],
+    ['an unknown route', () => undescribed(h.http.get('/nope'))],
+    ['a 405', () => undescribed(h.http.delete('/auth/login'))],
   ])('sends nosniff, CSP default-src none, frame denial and no X-Powered-By on %s', async (_what, request) => {
     expectApiHardening(await request());
   });
@@ -91,8 +92,8 @@ describe('Cache-Control: no-store and Pragma: no-cache under /auth (RFC 6749 §5
     ['401 invalid_grant', () => refresh(h, 'A'.repeat(43)), 401],
     ['401 invalid_token', () => h.http.get('/auth/me').set('Authorization', 'Bearer nope'), 401],
     ['403 forbidden_origin', () => h.http.post('/auth/refresh').set('Origin', EVIL), 403],
-    ['404 under /auth', () => h.http.get('/auth/nope'), 404],
-    ['405', () => h.http.get('/auth/login'), 405],
+    ['404 under /auth', () => undescribed(h.http.get('/auth/nope')), 404],
+    ['405', () => undescribed(h.http.get('/auth/login')), 405],
     ['413', () => h.http.post('/auth/login').send({ email: 'x', password: 'p'.repeat(9000) }), 413],
     ['415', () => h.http.post('/auth/login').type('form').send({ email: 'x' }), 415],
   ])('on an error: %s', async (_what, request, status) => {
@@ -140,6 +141,32 @@ describe('CORS on /auth: only ALLOWED_ORIGINS, with credentials', () => {
     expect(res.headers['access-control-allow-origin']).toBe(APP);
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.headers['access-control-expose-headers']).toContain('X-Request-Id');
+  });
+
+  it('lets a page read WWW-Authenticate on a 401 and Retry-After on a 429 (Access-Control-Expose-Headers)', async () => {
+    const exposed = (res: Response) =>
+      (res.headers['access-control-expose-headers'] ?? '')
+        .toLowerCase()
+        .split(',')
+        .map((name: string) => name.trim());
+    const unauthorized = await h.http.get('/auth/me').set('Origin', APP).expect(401);
+    expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
+    expect(unauthorized.headers['access-control-allow-origin']).toBe(APP);
+    expect(exposed(unauthorized)).toContain('www-authenticate');
+
+    const user = await register(h.http);
+    const ip = '203.0.113.8';
+    const attempt = () =>
+      h.http
+        .post('/auth/login')
+        .set('Origin', APP)
+        .set('X-Forwarded-For', ip)
+        .send({ email: user.email, password: 'wrong password!' });
+    for (let i = 0; i < 5; i++) await attempt().expect(401);
+    const limited = await attempt().expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['access-control-allow-origin']).toBe(APP);
+    expect(exposed(limited)).toEqual(expect.arrayContaining(['retry-after', 'x-request-id']));
   });
 
   it.each([EVIL, 'null', `${APP}.evil.example.net`, 'http://app.example.com', `${APP}:8443`])(

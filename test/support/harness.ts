@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { type Apps, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -9,6 +8,8 @@ import type { Database } from '../../src/store/database.js';
 import { FakeClock } from './clock.js';
 import { type TestDatabase, freshDatabase } from './database.js';
 import { LogCapture } from './logs.js';
+import { checkedAgent } from './openapi.js';
+import { adminApiDocument, publicApiDocument } from '../../src/http/openapi/document.js';
 
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
@@ -69,7 +70,13 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     const services = createServices({ config: cfg, db, keyEncryptionKey, clock, logger: createLogger(cfg.logLevel, logs) });
     await services.keyAdmin.start();
     const apps = createApp({ ...services, lifecycle: { draining: false } });
-    return { services, apps, http: supertest(apps.public), admin: supertest(apps.admin) };
+    // Every response is checked against the OpenAPI description (test/support/openapi.ts).
+    return {
+      services,
+      apps,
+      http: checkedAgent(apps.public, publicApiDocument(cfg)),
+      admin: checkedAgent(apps.admin, adminApiDocument(cfg)),
+    };
   };
   const main = await build(database.db, config);
   return {
