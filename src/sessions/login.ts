@@ -1,9 +1,11 @@
 import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
 import type { LoginAttemptGuard } from '../limits/login-attempts.js';
+import { grantScope } from '../oauth/scope.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
-import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
+import { issueForSession } from './refresh.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
@@ -22,11 +24,14 @@ const unguarded: LoginAttemptGuard = {
  */
 export async function login(
   deps: SessionDeps,
-  input: { email: string; password: string },
+  input: LoginInput,
   ctx: RequestContext,
   guard: LoginAttemptGuard = unguarded,
 ): Promise<IssuedTokens> {
   const { store, hasher, audit, clock, config } = deps;
+  const client = input.client ?? FIRST_PARTY_CLIENT;
+  // A scope above the client's ceiling is a bad request whoever logs in: refused before any password work.
+  if (input.scope) grantScope({ held: [], requested: input.scope, ceilings: [client.scopes] });
   const attempt = { email: input.email, ip: ctx.ip };
   const refusal = await guard.refusal(attempt);
   if (refusal) {
@@ -69,7 +74,13 @@ export async function login(
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);
-  const event: SecurityEvent = { type: 'login_succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.requestId };
+  const event: SecurityEvent = {
+    type: 'login_succeeded',
+    userId: user.id,
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+    ...(client !== FIRST_PARTY_CLIENT && { details: { clientId: client.id } }),
+  };
   const session = await store.sessions.create({
     userId: user.id,
     now,
@@ -78,15 +89,21 @@ export async function login(
     ip: ctx.ip,
     userAgent: ctx.userAgent,
     event, // written with the session, in the same statement
+    clientId: client.id,
+    scope: input.scope,
   });
   audit.logged({ ...event, sessionId: session.id });
-  const access = await deps.accessTokens.issue({ subject: user.id, sessionId: session.id });
+  const grants = await store.roles.grantsOf(user.id);
+  const issued = await issueForSession(deps, session, grants, { client, requested: input.scope });
   deps.metrics.logins.inc({ outcome: 'success' });
-  return {
-    accessToken: access.token,
-    expiresIn: access.expiresIn,
-    refreshToken: refresh.token,
-    refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl),
-    sessionId: session.id,
-  };
+  return { ...issued, refreshToken: refresh.token, refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl) };
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The registered client logging in (already authenticated); default the first-party cookie client. */
+  client?: PresentingClient;
+  /** RFC 6749 §3.3: the scope asked for; it also bounds every refresh of this session. */
+  scope?: string[];
 }

@@ -11,6 +11,16 @@ export interface SessionRecord {
   lastUsedAt: Date;
   revokedAt: Date | null;
   revokedReason: string | null;
+  /** The client the session's refresh tokens were issued to ('latchkey': the cookie flow). */
+  clientId: string;
+  /** The scope asked for at login: the ceiling of every refresh (RFC 6749 §6); null: not narrowed. */
+  scope: string[] | null;
+}
+
+/** The user's roles and the union of their permissions, read with the session (one round trip). */
+export interface Grants {
+  roles: string[];
+  permissions: string[];
 }
 
 /** A refresh token as found by its hash, with what the rotation rules need to decide. */
@@ -22,10 +32,12 @@ export interface PresentedToken {
   successorSealed: string | null;
   successorUsedAt: Date | null;
   session: SessionRecord;
+  /** The session user's roles and permissions as of this statement: what a new access token carries. */
+  grants: Grants;
 }
 
 export interface SessionWithUser extends SessionRecord {
-  user: { id: string; email: string; createdAt: Date };
+  user: { id: string; email: string; createdAt: Date } & Grants;
 }
 
 export interface NewRefreshToken {
@@ -33,7 +45,14 @@ export interface NewRefreshToken {
   hash: string;
 }
 
-export type RevokeReason = 'logout' | 'logout_all' | 'reuse_detected' | 'expired' | 'admin';
+export type RevokeReason =
+  | 'logout'
+  | 'logout_all'
+  | 'reuse_detected'
+  | 'expired'
+  | 'admin'
+  | 'client_deleted'
+  | 'revoked_by_client';
 
 interface PresentedRow {
   id: string;
@@ -49,6 +68,10 @@ interface PresentedRow {
   s_last_used_at: Date;
   s_revoked_at: Date | null;
   s_revoked_reason: string | null;
+  s_client_id: string;
+  s_scope: string | null;
+  roles: string[];
+  permissions: string[];
 }
 
 export class SessionStore {
@@ -70,10 +93,14 @@ export class SessionStore {
     ip: string | null;
     userAgent: string | null;
     event: SecurityEvent;
+    /** Default: the first-party client 'latchkey'. */
+    clientId?: string;
+    /** The scope asked for at login; undefined: not narrowed. */
+    scope?: readonly string[];
   }): Promise<SessionRecord> {
     const { userId, now, expiresAt, token, ip, event } = input;
     const userAgent = input.userAgent?.slice(0, 512) ?? null;
-    const rows = await this.sql.query<SessionRecord>(CREATE_SESSION, [
+    const rows = await this.sql.query<SessionRow>(CREATE_SESSION, [
       randomUUID(),
       userId,
       now,
@@ -85,17 +112,19 @@ export class SessionStore {
       event.type,
       event.requestId ?? null,
       JSON.stringify(event.details ?? {}),
+      input.clientId ?? FIRST_PARTY_CLIENT,
+      input.scope ? input.scope.join(' ') : null,
     ]);
-    return rows[0]!;
+    return sessionRecord(rows[0]!);
   }
 
   /** Every authenticated request asks this: is the access token's session still live, and whose is it? */
   async findSession(id: string): Promise<SessionWithUser | null> {
-    const rows = await this.sql.query<SessionRecord & { email: string; userCreatedAt: Date }>(FIND_SESSION, [id]);
+    const rows = await this.sql.query<SessionRow & Grants & { email: string; userCreatedAt: Date }>(FIND_SESSION, [id]);
     const row = rows[0];
     if (!row) return null;
-    const { email, userCreatedAt, ...session } = row;
-    return { ...session, user: { id: session.userId, email, createdAt: userCreatedAt } };
+    const { email, userCreatedAt, roles, permissions, ...session } = row;
+    return { ...sessionRecord(session), user: { id: session.userId, email, createdAt: userCreatedAt, roles, permissions } };
   }
 
   /** One round trip: the token, its session and whether its successor was already used. */
@@ -113,6 +142,11 @@ export class SessionStore {
    * `used_at IS NULL` on the latest row version after waiting for the row lock (PostgreSQL's
    * READ COMMITTED re-evaluation), so the others match nothing. `found` is the token as it was
    * before this statement; `rotated` says whether this caller won.
+   *
+   * The token is bound to its client: presented by any other client (or a native app's token
+   * at the cookie endpoint, and the reverse) the UPDATE matches nothing, so nothing is written;
+   * likewise when `requestedScope` asks for more than the session's login scope (RFC 6749 §6).
+   * The user's roles and permissions come back in the same statement (`found.grants`).
    */
   async presentAndRotate(input: {
     tokenHash: string;
@@ -121,6 +155,10 @@ export class SessionStore {
     idleCutoff: Date;
     next: NewRefreshToken;
     successorSealed: string | null;
+    /** The presenting client: only the client the session was issued to may rotate its tokens. */
+    clientId: string;
+    /** RFC 6749 §6: a narrower scope for this refresh; undefined: the session's scope. */
+    requestedScope?: readonly string[];
   }): Promise<{ found: PresentedToken | null; rotated: boolean }> {
     const { tokenHash, now, idleCutoff, next, successorSealed } = input;
     const rows = await this.sql.query<PresentedRow & { rotated: number }>(PRESENT_AND_ROTATE, [
@@ -130,6 +168,8 @@ export class SessionStore {
       next.id,
       next.hash,
       successorSealed,
+      input.clientId,
+      input.requestedScope ? [...input.requestedScope] : null,
     ]);
     const row = rows[0];
     return { found: row ? presentedToken(row) : null, rotated: row?.rotated === 1 };
@@ -172,6 +212,17 @@ export class SessionStore {
     return (result as { count: number }).count;
   }
 
+  /**
+   * The revocation of every live session issued to a client, as an operation for the caller's
+   * transaction (client deletion: src/store/clients.ts), not yet run.
+   */
+  revokeAllForClientOperation(clientId: string, reason: RevokeReason, now: Date) {
+    return this.prisma.session.updateMany({
+      where: { clientId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: reason },
+    });
+  }
+
   /** Housekeeping: sealed successors outlive the grace window by nothing; dead sessions go after a retention period. */
   async purge(input: {
     sealedBefore: Date;
@@ -194,14 +245,24 @@ export class SessionStore {
 
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
-/** $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash, $9–$11 event type, request id, details. */
+/** The session user's role names and the union of their roles' permissions, both sorted. */
+const GRANTS_OF_SESSION_USER = `
+           ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = s.user_id ORDER BY 1) AS roles,
+           ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
+                  WHERE ur.user_id = s.user_id ORDER BY 1) AS permissions`;
+
+
+/**
+ * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,
+ * $9–$11 event type, request id, details, $12 client id, $13 login scope (space-separated or null).
+ */
 const CREATE_SESSION: Statement = {
   name: 'latchkey_create_session',
   text: `
     WITH session AS (
-      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent)
-      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6)
-      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason
+      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent, client_id, scope)
+      VALUES ($1::uuid, $2::uuid, $3, $4, $3, $5, $6, $12, $13)
+      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason, client_id, scope
     ), token AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
       SELECT $7::uuid, id, $8, $3 FROM session
@@ -210,7 +271,8 @@ const CREATE_SESSION: Statement = {
       SELECT $9, $3, user_id, id, $5, $10, $11::jsonb FROM session
     )
     SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
-           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason"
+           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason",
+           client_id AS "clientId", scope
       FROM session`,
 };
 
@@ -219,7 +281,7 @@ const FIND_SESSION: Statement = {
   text: `
     SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
-           u.email, u.created_at AS "userCreatedAt"
+           s.client_id AS "clientId", s.scope, u.email, u.created_at AS "userCreatedAt", ${GRANTS_OF_SESSION_USER}
       FROM sessions s
       JOIN users u ON u.id = s.user_id
      WHERE s.id = $1::uuid`,
@@ -229,7 +291,8 @@ const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
            n.used_at AS successor_used_at, s.id::text AS s_id, s.user_id::text AS s_user_id, s.created_at AS s_created_at,
            s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at,
-           s.revoked_reason AS s_revoked_reason
+           s.revoked_reason AS s_revoked_reason, s.client_id AS s_client_id, s.scope AS s_scope,
+           ${GRANTS_OF_SESSION_USER}
       FROM refresh_tokens t
       JOIN sessions s ON s.id = t.session_id
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
@@ -237,7 +300,10 @@ const PRESENTED_TOKEN = `
 
 const FIND_PRESENTED: Statement = { name: 'latchkey_find_presented', text: PRESENTED_TOKEN };
 
-/** $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor. */
+/**
+ * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor,
+ * $7 presenting client, $8 requested scope (text[] or null).
+ */
 export const PRESENT_AND_ROTATE: Statement = {
   name: 'latchkey_present_and_rotate',
   text: `
@@ -246,7 +312,9 @@ export const PRESENT_AND_ROTATE: Statement = {
          SET used_at = $2, successor_id = $4::uuid, successor_sealed = $6
        WHERE t.token_hash = $1 AND t.used_at IS NULL
          AND EXISTS (SELECT 1 FROM sessions s
-                      WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
+                      WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3
+                        AND s.client_id = $7
+                        AND ($8::text[] IS NULL OR s.scope IS NULL OR $8::text[] <@ string_to_array(s.scope, ' ')))
       RETURNING t.session_id
     ), child AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
@@ -274,6 +342,20 @@ function presentedToken(row: PresentedRow): PresentedToken {
       lastUsedAt: row.s_last_used_at,
       revokedAt: row.s_revoked_at,
       revokedReason: row.s_revoked_reason,
+      clientId: row.s_client_id,
+      scope: splitScope(row.s_scope),
     },
+    grants: { roles: row.roles, permissions: row.permissions },
   };
+}
+
+/** The first-party cookie flow's client id (tokens/access-token.ts FIRST_PARTY_CLIENT_ID). */
+const FIRST_PARTY_CLIENT = 'latchkey';
+
+type SessionRow = Omit<SessionRecord, 'scope'> & { scope: string | null };
+
+const splitScope = (scope: string | null) => (scope === null ? null : scope.split(' ').filter(Boolean));
+
+function sessionRecord(row: SessionRow): SessionRecord {
+  return { ...row, scope: splitScope(row.scope) };
 }
