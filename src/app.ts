@@ -8,6 +8,7 @@ import { type Lifecycle, healthRoutes } from './http/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/middleware/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
+import { oauthRoutes } from './http/oauth-routes.js';
 import { wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
 import type { Services } from './services.js';
 
@@ -66,6 +67,8 @@ function publicApp(deps: AppDeps): Express {
     cookieParser(),
     authRoutes(deps, deps.limits),
   );
+  // Server-to-server OAuth endpoints (RFC 6749, 7009, 7662): no cookies, no CORS.
+  app.use('/oauth', oauthRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthRouteLimits } from './http/auth-routes.js';
 import { createRateLimits } from './http/middleware/rate-limit.js';
+import { type ClientAuthGuard, createClientAuthLimits } from './limits/client-auth-attempts.js';
 import { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -8,6 +9,7 @@ import { KeyRing } from './keys/key-ring.js';
 import { Metrics } from './metrics.js';
 import { Sealer } from './keys/sealing.js';
 import { PasswordHasher } from './passwords/hashing.js';
+import { ScopeCatalog } from './oauth/scope-catalog.js';
 import type { SessionDeps } from './sessions/deps.js';
 import { type Store, createStore } from './store/index.js';
 import type { Database } from './store/database.js';
@@ -19,6 +21,10 @@ export interface Services extends SessionDeps {
   logger: Logger;
   metrics: Metrics;
   limits: Partial<AuthRouteLimits>;
+  /** Failed client authentications per client and per IP (src/limits/client-auth-attempts.ts). */
+  clientAuthLimits: ClientAuthGuard;
+  /** RFC 8414 scopes_supported. */
+  scopeCatalog: ScopeCatalog;
 }
 
 export function createServices(input: {
@@ -45,6 +51,8 @@ export function createServices(input: {
     hasher: new PasswordHasher(config.argon2),
     metrics,
     limits: createRateLimits(config, store, { clock, metrics }),
+    clientAuthLimits: createClientAuthLimits(config, store, clock),
+    scopeCatalog: new ScopeCatalog(() => store.roles.allScopes(), clock),
     accessTokens: new AccessTokens(keys, config, clock),
   };
 }

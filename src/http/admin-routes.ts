@@ -5,6 +5,8 @@ import type { KeySummary } from '../keys/key-ring.js';
 import type { Services } from '../services.js';
 import { revokeUserSessions } from '../sessions/revoke-user-sessions.js';
 import { registerUser } from '../users/register.js';
+import { adminClientRoutes } from './admin-client-routes.js';
+import { adminRoleRoutes } from './admin-role-routes.js';
 import { requestContext } from './context.js';
 import { jsonBody } from './middleware/body.js';
 import { methodNotAllowed } from './middleware/errors.js';
@@ -78,6 +80,10 @@ export function adminRoutes(deps: Services): Router {
       res.json(await deps.keys.revoke(kid, { ip, requestId }));
     })
     .all(methodNotAllowed('POST'));
+
+  // Part 2: registered clients, roles and users' roles (their own files).
+  router.use(adminClientRoutes(deps));
+  router.use(adminRoleRoutes(deps));
 
   return router;
 }

@@ -140,11 +140,11 @@ export class ClientStore {
 
   /** RFC 7009: marks one client-credentials token revoked (idempotent); false when unknown or not that client's. */
   async revokeToken(jti: string, clientId: string, now: Date, event: SecurityEvent): Promise<boolean> {
-    const [updated] = await this.prisma.$transaction([
-      this.prisma.clientToken.updateMany({ where: { jti, clientId, revokedAt: null }, data: { revokedAt: now } }),
-      this.prisma.securityEvent.create({ data: securityEventRow(event, now) }),
-    ]);
-    return updated.count === 1;
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.clientToken.updateMany({ where: { jti, clientId, revokedAt: null }, data: { revokedAt: now } });
+      if (count) await tx.securityEvent.create({ data: securityEventRow(event, now) });
+      return count === 1;
+    });
   }
 
   /** Housekeeping: a token's row is needed only until the token has expired. */

@@ -41,6 +41,14 @@ export class RoleStore {
     return rows[0] ?? { roles: [], permissions: [] };
   }
 
+  /** Every scope value in use: the roles' permissions and the clients' scopes (RFC 8414 scopes_supported). */
+  async allScopes(): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ scope: string }[]>`
+      SELECT DISTINCT p AS scope FROM (SELECT unnest(permissions) AS p FROM roles
+                                       UNION SELECT unnest(scopes) FROM clients) all_scopes ORDER BY 1`;
+    return rows.map((r) => r.scope);
+  }
+
   list(): Promise<RoleRecord[]> {
     return this.prisma.role.findMany({ orderBy: { name: 'asc' } });
   }

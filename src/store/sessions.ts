@@ -46,13 +46,7 @@ export interface NewRefreshToken {
 }
 
 export type RevokeReason =
-  | 'logout'
-  | 'logout_all'
-  | 'reuse_detected'
-  | 'expired'
-  | 'admin'
-  | 'client_deleted'
-  | 'revoked_by_client';
+  'logout' | 'logout_all' | 'reuse_detected' | 'expired' | 'admin' | 'client_deleted' | 'revoked_by_client';
 
 interface PresentedRow {
   id: string;
@@ -250,7 +244,6 @@ const GRANTS_OF_SESSION_USER = `
            ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = s.user_id ORDER BY 1) AS roles,
            ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
                   WHERE ur.user_id = s.user_id ORDER BY 1) AS permissions`;
-
 
 /**
  * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,

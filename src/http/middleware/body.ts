@@ -19,8 +19,7 @@ export const jsonBody =
   ({ required }: { required: boolean }): RequestHandler =>
   (req, res, next) => {
     if (!hasBody(req.headers)) {
-      if (required)
-        return next(new AppError('unsupported_media_type', 'send a JSON body with Content-Type: application/json'));
+      if (required) return next(new AppError('unsupported_media_type', 'send a JSON body with Content-Type: application/json'));
       req.body = undefined;
       return next();
     }
