@@ -44,15 +44,13 @@ export async function nativeLogin(
   email = uniqueEmail('native'),
 ) {
   const user = await register(h.http, email);
-  const res = await h.http
-    .post('/auth/login')
-    .send({
-      email,
-      password: PASSWORD,
-      client_id: client.client_id,
-      ...(client.client_secret && { client_secret: client.client_secret }),
-      ...extra,
-    });
+  const res = await h.http.post('/auth/login').send({
+    email,
+    password: PASSWORD,
+    client_id: client.client_id,
+    ...(client.client_secret && { client_secret: client.client_secret }),
+    ...extra,
+  });
   if (res.status !== 200) throw new Error(`native login failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     userId: user.id,
