@@ -67,6 +67,14 @@ export class AdminClient {
     return this.#request<T>('POST', path, body);
   }
 
+  put<T>(path: string, body?: unknown): Promise<T> {
+    return this.#request<T>('PUT', path, body);
+  }
+
+  delete(path: string): Promise<void> {
+    return this.#request<void>('DELETE', path);
+  }
+
   #request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {};
