@@ -35,7 +35,9 @@ export interface WellKnownDeps {
 /** GET and HEAD of the two documents, first in the stack; anything else goes on. */
 export function wellKnownDocuments({ config, keys, metrics, logger, scopeCatalog }: WellKnownDeps): RequestHandler {
   const lines = requestLineLogger(logger);
-  // Rebuilt only when the list of known scopes changes (src/oauth/scope-catalog.ts).
+  // Rebuilt only when the list of known scopes changes (src/oauth/scope-catalog.ts); the first
+  // read below starts loading it now, so a fresh start advertises the scopes at once.
+  scopeCatalog.current();
   let metadata: { scopes: readonly string[]; document: Document } | undefined;
   const metadataNow = (): Document => {
     const scopes = scopeCatalog.current();
