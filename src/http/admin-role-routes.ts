@@ -39,6 +39,12 @@ export function adminRoleRoutes(deps: Services): Router {
 
   router
     .route('/roles/:name')
+    .get(async (req, res) => {
+      const name = roleParam.safeParse(req.params).data?.name;
+      const role = name ? await deps.store.roles.find(name) : null;
+      if (!role) throw notFound('no such role');
+      res.json(roleView(role));
+    })
     .put(jsonBody({ required: true }), async (req, res) => {
       const { name } = parse(roleParam, req.params, 'name');
       const body = parse(roleBody, req.body);
@@ -57,7 +63,7 @@ export function adminRoleRoutes(deps: Services): Router {
       await deps.scopeCatalog.refresh();
       res.status(204).end();
     })
-    .all(methodNotAllowed('PUT', 'DELETE'));
+    .all(methodNotAllowed('GET', 'HEAD', 'PUT', 'DELETE'));
 
   router
     .route('/users/:id/roles')

@@ -49,6 +49,10 @@ export class RoleStore {
     return rows.map((r) => r.scope);
   }
 
+  find(name: string): Promise<RoleRecord | null> {
+    return this.prisma.role.findUnique({ where: { name } });
+  }
+
   list(): Promise<RoleRecord[]> {
     return this.prisma.role.findMany({ orderBy: { name: 'asc' } });
   }

@@ -212,8 +212,10 @@ describe('roles and permissions in access tokens', () => {
       description: 'reads things',
     });
     await setRole('temp', ['t']);
+    expect((await h.admin.get('/admin/roles/temp')).body).toMatchObject({ name: 'temp', permissions: ['t'] });
     expect((await h.admin.delete('/admin/roles/temp')).status).toBe(204);
     expect((await h.admin.delete('/admin/roles/temp')).status).toBe(404);
+    expect((await h.admin.get('/admin/roles/temp')).status).toBe(404);
     const types = (await h.services.store.events.list()).map((e) => e.type);
     for (const type of ['admin_role_set', 'admin_role_deleted', 'admin_user_roles_set'] as const) expect(types).toContain(type);
     const metadata = await h.http.get('/.well-known/oauth-authorization-server');
