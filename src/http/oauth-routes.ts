@@ -1,7 +1,8 @@
 import { type RequestHandler, Router } from 'express';
 import { invalidRequest } from '../errors.js';
 import { type ClientAuthDeps, authenticateClient, invalidClient, presentedClient } from '../oauth/client-auth.js';
-import { introspect, revoke } from '../oauth/introspection.js';
+import { introspect } from '../oauth/introspection.js';
+import { revoke } from '../oauth/revocation.js';
 import { requestedGrant, tokenGrant } from '../oauth/token-endpoint.js';
 import type { SessionDeps } from '../sessions/deps.js';
 import type { ClientRecord } from '../store/clients.js';
