@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,7 +174,14 @@ describe('migrate', () => {
       const env = { DATABASE_URL: `pglite://${dir}` };
       const first = await cli(['migrate'], env);
       expect(first.code, first.stderr).toBe(0);
-      expect(first.stdout).toMatch(/^applied 1 migration:\n {2}\d{14}_init\n$/);
+      // Every committed migration, in order (prisma/migrations/<timestamp>_<name>/).
+      const names = (await readdir(path.resolve(import.meta.dirname, '../../prisma/migrations'), { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory() && /^\d{14}_/.test(entry.name))
+        .map((entry) => entry.name)
+        .sort();
+      expect(names[0]).toMatch(/^\d{14}_init$/);
+      const plural = names.length === 1 ? 'migration' : 'migrations';
+      expect(first.stdout).toBe(`applied ${names.length} ${plural}:\n${names.map((n) => `  ${n}\n`).join('')}`);
       const second = await cli(['migrate', '--json'], env);
       expect(second.code, second.stderr).toBe(0);
       expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
