@@ -1,4 +1,4 @@
-import type { PrismaClient } from './generated/client.js';
+import { Prisma, type PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
 import type { Grants } from './sessions.js';
 import type { SqlRunner, Statement } from './sql.js';
@@ -22,10 +22,7 @@ const ROLE_CHANGE_LOCK_ID = 0x6c6b_726f; // "lkro"
 
 const GRANTS_OF_USER: Statement = {
   name: 'latchkey_grants_of_user',
-  text: `
-    SELECT ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = $1::uuid ORDER BY 1) AS roles,
-           ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
-                  WHERE ur.user_id = $1::uuid ORDER BY 1) AS permissions`,
+  text: `SELECT role_names AS roles, permissions FROM users WHERE id = $1::uuid`,
 };
 
 export class RoleStore {
@@ -75,6 +72,7 @@ export class RoleStore {
         create: { ...role, createdAt: now, updatedAt: now },
         update: { description: role.description, permissions: role.permissions, updatedAt: now },
       });
+      await refreshUserGrants(tx, { holding: role.name });
       await tx.securityEvent.create({ data: securityEventRow(event, now) });
       return { created: !existing, role: saved };
     });
@@ -83,9 +81,12 @@ export class RoleStore {
   /** Deletes a role and, by cascade, every assignment of it. False when there was none. */
   async delete(name: string, now: Date, event: SecurityEvent): Promise<boolean> {
     return this.locked(async (tx) => {
+      const holders = (await tx.userRole.findMany({ where: { roleName: name }, select: { userId: true } })).map((r) => r.userId);
       const { count } = await tx.role.deleteMany({ where: { name } });
-      if (count) await tx.securityEvent.create({ data: securityEventRow(event, now) });
-      return count === 1;
+      if (!count) return false;
+      await refreshUserGrants(tx, { users: holders });
+      await tx.securityEvent.create({ data: securityEventRow(event, now) });
+      return true;
     });
   }
 
@@ -113,6 +114,7 @@ export class RoleStore {
       check(grants);
       await tx.userRole.deleteMany({ where: { userId } });
       if (roles.length) await tx.userRole.createMany({ data: roles.map((roleName) => ({ userId, roleName })) });
+      await refreshUserGrants(tx, { users: [userId] });
       await tx.securityEvent.create({ data: securityEventRow(event, now) });
       return { outcome: 'set' as const, grants };
     });
@@ -123,6 +125,24 @@ export class RoleStore {
       if (this.usesAdvisoryLocks) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ROLE_CHANGE_LOCK_ID})`;
       return work(tx);
     });
+  }
+}
+
+/**
+ * Recomputes the role names and permissions kept on user rows (what the refresh statement reads)
+ * from the assignments, for the given users or every holder of a role. Runs in the change's
+ * transaction, so no refresh ever sees the assignments and the kept copy disagree.
+ */
+async function refreshUserGrants(tx: Tx, which: { users: string[] } | { holding: string }): Promise<void> {
+  const grants = Prisma.sql`
+    role_names = ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = u.id ORDER BY 1),
+    permissions = ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
+                         WHERE ur.user_id = u.id ORDER BY 1)`;
+  if ('users' in which) {
+    if (which.users.length === 0) return;
+    await tx.$executeRaw`UPDATE users u SET ${grants} WHERE u.id = ANY(${which.users}::uuid[])`;
+  } else {
+    await tx.$executeRaw`UPDATE users u SET ${grants} WHERE u.id IN (SELECT user_id FROM user_roles WHERE role_name = ${which.holding})`;
   }
 }
 

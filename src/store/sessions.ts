@@ -239,12 +239,11 @@ export class SessionStore {
 
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
-/** The session user's role names and the union of their roles' permissions, both sorted. */
-const GRANTS_OF_SESSION_USER = `
-           ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = s.user_id ORDER BY 1) AS roles,
-           ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
-                  WHERE ur.user_id = s.user_id ORDER BY 1) AS permissions`;
-
+/**
+ * The session user's role names and permissions: kept on the user row by every role change, in
+ * the change's transaction (src/store/roles.ts), so reading them is one primary-key join.
+ */
+const GRANTS_OF_SESSION_USER = `u.role_names AS roles, u.permissions`;
 /**
  * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,
  * $9–$11 event type, request id, details, $12 client id, $13 login scope (space-separated or null).
@@ -288,6 +287,7 @@ const PRESENTED_TOKEN = `
            ${GRANTS_OF_SESSION_USER}
       FROM refresh_tokens t
       JOIN sessions s ON s.id = t.session_id
+      JOIN users u ON u.id = s.user_id
       LEFT JOIN refresh_tokens n ON n.id = t.successor_id
      WHERE t.token_hash = $1`;
 

@@ -221,4 +221,18 @@ describe('roles and permissions in access tokens', () => {
     const metadata = await h.http.get('/.well-known/oauth-authorization-server');
     expect(metadata.body.scopes_supported).toEqual(expect.arrayContaining(['orders:read', 'orders:write', 'reports:read']));
   });
+
+  it("keeps the copy of each user's roles and permissions (what the refresh reads) equal to the assignments", async () => {
+    // After every kind of change above (assign, replace a role, delete a role), recompute from the source.
+    const { prisma } = h.database.db;
+    const computed = await prisma.$queryRaw<{ id: string; roles: string[]; permissions: string[] }[]>`
+      SELECT u.id::text AS id,
+             ARRAY(SELECT ur.role_name::text FROM user_roles ur WHERE ur.user_id = u.id ORDER BY 1) AS roles,
+             ARRAY(SELECT DISTINCT p FROM user_roles ur JOIN roles r ON r.name = ur.role_name, unnest(r.permissions) p
+                    WHERE ur.user_id = u.id ORDER BY 1) AS permissions
+        FROM users u ORDER BY u.id`;
+    const kept = await prisma.user.findMany({ select: { id: true, roleNames: true, permissions: true }, orderBy: { id: 'asc' } });
+    expect(computed.some((c) => c.roles.length > 0)).toBe(true);
+    expect(kept.map((u) => ({ id: u.id, roles: u.roleNames, permissions: u.permissions }))).toEqual(computed);
+  });
 });

@@ -5,6 +5,10 @@ CREATE TYPE "client_type" AS ENUM ('confidential', 'public');
 ALTER TABLE "sessions" ADD COLUMN     "client_id" VARCHAR(64) NOT NULL DEFAULT 'latchkey',
 ADD COLUMN     "scope" TEXT;
 
+-- AlterTable
+ALTER TABLE "users" ADD COLUMN     "permissions" TEXT[] DEFAULT ARRAY[]::TEXT[],
+ADD COLUMN     "role_names" TEXT[] DEFAULT ARRAY[]::TEXT[];
+
 -- CreateTable
 CREATE TABLE "clients" (
     "client_id" VARCHAR(64) NOT NULL,
