@@ -65,7 +65,16 @@ try {
         while (Date.now() < end) {
           const next = randomBytes(32).toString('base64url');
           const now = new Date();
-          const rotated = await run([hash(current), now, new Date(now.getTime() - 86_400_000), randomUUID(), hash(next), null]);
+          const rotated = await run([
+            hash(current),
+            now,
+            new Date(now.getTime() - 86_400_000),
+            randomUUID(),
+            hash(next),
+            null,
+            'latchkey', // the presenting client (the session's own)
+            null, // no narrower scope
+          ]);
           if (rotated !== 1) throw new Error(`chain ${i} did not rotate`);
           current = next;
           done++;

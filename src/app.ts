@@ -15,6 +15,7 @@ import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { statusListRoutes } from './http/status-list-routes.js';
 import { type DocumentHandler, wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
+import { oauthRoutes } from './http/oauth-routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps extends Services {
@@ -89,6 +90,8 @@ function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
     authRoutes(deps, deps.limits),
   );
   if (deps.config.publicInspector) app.use(inspectorRoutes(deps.config));
+  // Server-to-server OAuth endpoints (RFC 6749, 7009, 7662): no cookies, no CORS.
+  app.use('/oauth', oauthRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthRouteLimits } from './http/auth-routes.js';
 import { createRateLimits } from './http/middleware/rate-limit.js';
+import { type AttemptGuard, UNGUARDED } from './limits/attempt-guard.js';
 import { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -9,6 +10,7 @@ import { KeyRing } from './keys/key-ring.js';
 import { Metrics } from './metrics.js';
 import { Sealer } from './keys/sealing.js';
 import { PasswordHasher } from './passwords/hashing.js';
+import { ScopeCatalog } from './oauth/scope-catalog.js';
 import type { SessionDeps } from './sessions/deps.js';
 import { type Store, createStore } from './store/index.js';
 import type { Database } from './store/database.js';
@@ -25,6 +27,10 @@ export interface Services extends SessionDeps {
   metrics: Metrics;
   limits: Partial<AuthRouteLimits>;
   statusLists: StatusLists;
+  /** Client authentications per client and per IP (src/limits/attempt-guard.ts). */
+  clientAuthLimits: AttemptGuard;
+  /** RFC 8414 scopes_supported. */
+  scopeCatalog: ScopeCatalog;
 }
 
 export function createServices(input: {
@@ -41,6 +47,7 @@ export function createServices(input: {
   const keys = new KeyRing(store.signingKeys, sealer);
   const keyAdmin = new KeyAdmin(keys, store.signingKeys, sealer, config, clock, audit);
   const metrics = new Metrics({ keys, clock, databasePool: input.db.poolStats });
+  const limits = createRateLimits(config, store, { clock, metrics });
   return {
     config,
     clock,
@@ -52,7 +59,9 @@ export function createServices(input: {
     keyAdmin,
     hasher: new PasswordHasher(config.argon2),
     metrics,
-    limits: createRateLimits(config, store, { clock, metrics }),
+    limits,
+    clientAuthLimits: limits.clientSecretAttempts ?? UNGUARDED,
+    scopeCatalog: new ScopeCatalog(() => store.roles.allScopes(), clock),
     accessTokens: new AccessTokens(keys, config, clock),
     statusLists: new StatusLists(store.statusSlots, keys, config, clock),
   };

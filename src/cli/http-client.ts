@@ -85,6 +85,10 @@ export class AdminClient {
     return this.#request<T>('POST', path, body);
   }
 
+  put<T>(path: string, body?: unknown): Promise<T> {
+    return this.#request<T>('PUT', path, body);
+  }
+
   /** 204 answers resolve with undefined. */
   delete<T = undefined>(path: string): Promise<T> {
     return this.#request<T>('DELETE', path);

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerClientCommands } from './clients.js';
 import { registerKeyCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { CliError, ExitCode, type Io } from './output.js';
+import { registerRoleCommands } from './roles.js';
 import { registerTokenCommands } from './token.js';
 import { registerUserCommands } from './users.js';
 
@@ -11,7 +13,7 @@ export const EXIT_USAGE = 2;
 
 export function buildProgram(io: Io): Command {
   const program = new Command('latchkey')
-    .description('Latchkey administration: users, sessions, signing keys, tokens, migrations')
+    .description('Latchkey administration: users, sessions, signing keys, clients, roles, tokens, migrations')
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
@@ -21,6 +23,8 @@ export function buildProgram(io: Io): Command {
     .showSuggestionAfterError();
   registerUserCommands(program, io);
   registerKeyCommands(program, io);
+  registerClientCommands(program, io);
+  registerRoleCommands(program, io);
   registerTokenCommands(program, io);
   registerMigrateCommand(program, io);
   return program;

@@ -4,6 +4,8 @@ import { notFound } from '../errors.js';
 import type { KeySummary } from '../keys/key-admin.js';
 import type { Services } from '../services.js';
 import { adminUserRoutes } from './admin-user-routes.js';
+import { adminClientRoutes } from './admin-client-routes.js';
+import { adminRoleRoutes } from './admin-role-routes.js';
 import { requestContext } from './context.js';
 import { jsonBody } from './middleware/body.js';
 import { methodNotAllowed } from './middleware/errors.js';
@@ -54,6 +56,10 @@ export function adminRoutes(deps: Services): Router {
       res.json(await deps.keyAdmin.revoke(kid, { ip, requestId }));
     })
     .all(methodNotAllowed('POST'));
+
+  // Part 2: registered clients, roles and users' roles (their own files).
+  router.use(adminClientRoutes(deps));
+  router.use(adminRoleRoutes(deps));
 
   return router;
 }

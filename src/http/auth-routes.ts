@@ -7,6 +7,7 @@ import type { IssuedTokens, SessionDeps } from '../sessions/deps.js';
 import { login } from '../sessions/login.js';
 import { logout, logoutAll } from '../sessions/logout.js';
 import { rotateRefreshToken } from '../sessions/refresh.js';
+import type { ClientAuthDeps } from '../oauth/client-auth.js';
 import { registerUser } from '../users/register.js';
 import { accountRoutes } from './account-routes.js';
 import { requestContext } from './context.js';
@@ -16,6 +17,7 @@ import { jsonBody } from './middleware/body.js';
 import { sameOriginOnly } from './middleware/csrf.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { credentialsSchema, parse } from './validate.js';
+import { loginClient, loginSchema, sendNativeTokens } from './login-client.js';
 
 export interface AuthRouteLimits {
   register: RequestHandler;
@@ -33,7 +35,7 @@ const pass: RequestHandler = (_req, _res, next) => next();
 const passError: ErrorRequestHandler = (error, _req, _res, next) => next(error);
 
 /** Thin routes: parse, call the domain, shape the response. The rules live in sessions/. */
-export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> = {}): Router {
+export function authRoutes(deps: SessionDeps & ClientAuthDeps, limits: Partial<AuthRouteLimits> = {}): Router {
   const { config } = deps;
   const router = Router();
   const csrf = sameOriginOnly(config.allowedOrigins);
@@ -61,8 +63,12 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
   router
     .route('/login')
     .post(limits.login ?? pass, jsonBody({ required: true }), async (req, res) => {
-      const input = parse(credentialsSchema, req.body);
-      sendTokens(res, config, await login(deps, input, requestContext(req), limits.loginAttempts));
+      const { client_id, client_secret, scope, ...credentials } = parse(loginSchema, req.body);
+      // A native or CLI app (CONTRACT Part 2): its client, and the refresh token in the body, no cookie.
+      const client = await loginClient(deps, req, { client_id, client_secret });
+      const tokens = await login(deps, { ...credentials, client, scope }, requestContext(req), limits.loginAttempts);
+      if (client) sendNativeTokens(res, tokens);
+      else sendTokens(res, config, tokens);
     })
     .all(methodNotAllowed('POST'));
 
@@ -103,7 +109,14 @@ export function authRoutes(deps: SessionDeps, limits: Partial<AuthRouteLimits> =
     .route('/me')
     .get(async (req, res) => {
       const { user } = await authenticate(deps, bearerToken(req));
-      res.json({ id: user.id, email: user.email, createdAt: user.createdAt.toISOString() });
+      // Part 2: the roles and permissions the user holds now (what the next refresh carries).
+      res.json({
+        id: user.id,
+        email: user.email,
+        createdAt: user.createdAt.toISOString(),
+        roles: user.roles,
+        permissions: user.permissions,
+      });
     })
     .all(methodNotAllowed('GET', 'HEAD'));
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type Config, SIGNING_ALGS } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Metrics } from '../metrics.js';
+import type { ScopeCatalog } from '../oauth/scope-catalog.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { requestLineLogger } from '../logger.js';
 import { pathOf, requestIdFor, writeRequestLine } from './middleware/request-log.js';
@@ -31,18 +32,27 @@ export interface WellKnownDeps {
   keys: KeyRing;
   metrics: Metrics;
   logger: Logger;
+  scopeCatalog: ScopeCatalog;
 }
 
 /** Plain Node request and response: usable ahead of Express and as Express middleware alike. */
 export type DocumentHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 /** GET and HEAD of the two documents; anything else goes on (`next`). */
-export function wellKnownDocuments({ config, keys, metrics, logger }: WellKnownDeps): DocumentHandler {
+export function wellKnownDocuments({ config, keys, metrics, logger, scopeCatalog }: WellKnownDeps): DocumentHandler {
   const lines = requestLineLogger(logger);
-  const metadata: Document = { body: metadataDocument(config) };
+  // Rebuilt only when the list of known scopes changes (src/oauth/scope-catalog.ts); the first
+  // read below starts loading it now, so a fresh start advertises the scopes at once.
+  scopeCatalog.current();
+  let metadata: { scopes: readonly string[]; document: Document } | undefined;
+  const metadataNow = (): Document => {
+    const scopes = scopeCatalog.current();
+    if (metadata?.scopes !== scopes) metadata = { scopes, document: { body: metadataDocument(config, scopes) } };
+    return metadata.document;
+  };
   const documents = new Map<string, () => Document>([
     ['/.well-known/jwks.json', () => keys.jwks()],
-    ['/.well-known/oauth-authorization-server', () => metadata],
+    ['/.well-known/oauth-authorization-server', metadataNow],
   ]);
   const fixedHeaders = [
     ...securityHeaderList(config),
@@ -85,16 +95,26 @@ export function wellKnownRoutes(): Router {
   return router;
 }
 
-function metadataDocument(config: Config): string {
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+function metadataDocument(config: Config, scopes: readonly string[]): string {
   return JSON.stringify({
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,
     // RFC 8414 §2 requires response_types_supported; Latchkey has no authorization endpoint.
-    // Nor an OAuth token endpoint: refresh is cookie-based JSON, which a generic OAuth client
-    // posting form-encoded grant_type=refresh_token would misuse, so none is advertised and
-    // Latchkey's own endpoints are listed as latchkey_* members (§2 allows additional ones).
+    // Its first-party cookie endpoints are listed as latchkey_* members (§2 allows additional ones).
     response_types_supported: [],
-    grant_types_supported: [],
+    token_endpoint: `${config.issuer}/oauth/token`,
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    grant_types_supported: ['client_credentials', 'refresh_token'],
+    // RFC 7009 §2 / RFC 8414 §2: a public client revokes its own tokens by client_id alone.
+    revocation_endpoint: `${config.issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    // RFC 7662 §2.1: introspection needs a confidential client.
+    introspection_endpoint: `${config.issuer}/oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 8414 §2: "MAY choose not to advertise some supported scope values": refreshed within a minute.
+    scopes_supported: scopes,
     access_token_signing_alg_values_supported: [...SIGNING_ALGS],
     latchkey_registration_endpoint: config.allowRegistration ? `${config.issuer}/auth/register` : undefined,
     latchkey_login_endpoint: `${config.issuer}/auth/login`,

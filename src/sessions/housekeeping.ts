@@ -22,12 +22,20 @@ export async function purgeSessions(deps: Pick<SessionDeps, 'store' | 'clock' | 
   });
 }
 
-/** Runs purgeSessions every HOUSEKEEPING_INTERVAL seconds; returns the function that stops it. */
+/** A client-credentials token's row is needed only until the token has expired (src/store/clients.ts). */
+export function purgeClientTokens(deps: Pick<SessionDeps, 'store' | 'clock'>): Promise<number> {
+  return deps.store.clients.purgeTokens(deps.clock.now());
+}
+
+/** Runs purgeSessions (and purgeClientTokens) every HOUSEKEEPING_INTERVAL seconds; returns the function that stops it. */
 export function startSessionHousekeeping(
   deps: Pick<SessionDeps, 'store' | 'clock' | 'config'>,
   onError: (error: unknown) => void,
 ): () => void {
-  const timer = setInterval(() => purgeSessions(deps).catch(onError), HOUSEKEEPING_INTERVAL * 1000);
+  const timer = setInterval(() => {
+    purgeSessions(deps).catch(onError);
+    purgeClientTokens(deps).catch(onError);
+  }, HOUSEKEEPING_INTERVAL * 1000);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,11 +1,13 @@
 import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
 import { type AttemptGuard, UNGUARDED } from '../limits/attempt-guard.js';
+import { grantScope } from '../oauth/scope.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
-import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
+import { issueForSession } from './refresh.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
-import { statusReference, statusReuseCutoff } from '../tokens/status-list.js';
+import { statusReuseCutoff } from '../tokens/status-list.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
 
@@ -19,11 +21,14 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'email or p
  */
 export async function login(
   deps: SessionDeps,
-  input: { email: string; password: string },
+  input: LoginInput,
   ctx: RequestContext,
   guard: AttemptGuard = UNGUARDED,
 ): Promise<IssuedTokens> {
   const { store, hasher, audit, clock, config } = deps;
+  const client = input.client ?? FIRST_PARTY_CLIENT;
+  // A scope above the client's ceiling is a bad request whoever logs in: refused before any password work.
+  if (input.scope) grantScope({ held: [], requested: input.scope, ceilings: [client.scopes] });
   const { ticket, refusal } = await guard.admit({ subject: input.email, ip: ctx.ip });
   if (refusal) {
     // OWASP Authentication Cheat Sheet, "Account Lockout": no password check while locked.
@@ -65,7 +70,13 @@ export async function login(
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);
-  const event: SecurityEvent = { type: 'login_succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.requestId };
+  const event: SecurityEvent = {
+    type: 'login_succeeded',
+    userId: user.id,
+    ip: ctx.ip,
+    requestId: ctx.requestId,
+    ...(client !== FIRST_PARTY_CLIENT && { details: { clientId: client.id } }),
+  };
   const session = await store.sessions.create({
     userId: user.id,
     now,
@@ -76,6 +87,8 @@ export async function login(
     statusTokenTtl: config.accessTokenTtl + config.clockSkew,
     statusReuseBefore: statusReuseCutoff(now, config),
     event, // written with the session, in the same statement
+    clientId: client.id,
+    scope: input.scope,
   });
   if (!session) {
     // Disabled or deleted while the password was being checked: nothing was written.
@@ -84,17 +97,17 @@ export async function login(
     throw invalidCredentials();
   }
   audit.logged({ ...event, sessionId: session.id });
-  const access = await deps.accessTokens.issue({
-    subject: user.id,
-    sessionId: session.id,
-    status: statusReference(config.issuer, session.statusSlot),
-  });
+  const grants = await store.roles.grantsOf(user.id);
+  const issued = await issueForSession(deps, session, grants, { client, requested: input.scope });
   deps.metrics.logins.inc({ outcome: 'success' });
-  return {
-    accessToken: access.token,
-    expiresIn: access.expiresIn,
-    refreshToken: refresh.token,
-    refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl),
-    sessionId: session.id,
-  };
+  return { ...issued, refreshToken: refresh.token, refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl) };
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The registered client logging in (already authenticated); default the first-party cookie client. */
+  client?: PresentingClient;
+  /** RFC 6749 §3.3: the scope asked for; it also bounds every refresh of this session. */
+  scope?: string[];
 }

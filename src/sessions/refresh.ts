@@ -1,14 +1,16 @@
 import { addSeconds } from '../clock.js';
-import { invalidGrant } from '../errors.js';
+import { type AppError, invalidGrant } from '../errors.js';
+import { grantScope } from '../oauth/scope.js';
 import type { SecurityEvent } from '../store/security-events.js';
-import type { PresentedToken, SessionRecord } from '../store/sessions.js';
-import type { IssuedTokens, RequestContext, SessionDeps } from './deps.js';
+import type { Grants, PresentedToken, SessionRecord } from '../store/sessions.js';
+import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
 import { statusReference } from '../tokens/status-list.js';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
 // Refresh-token rotation with reuse detection (RFC 9700 §4.14.2, RFC 6749 §10.4), top to bottom.
 //
 //   unknown token                      → invalid_grant
+//   token of another client            → invalid_grant; not reuse, nothing written (RFC 6749 §6, §10.4)
 //   session revoked                    → invalid_grant (+ event: a dead family was presented)
 //   user disabled                      → invalid_grant, session revoked (not reuse, no grace)
 //   session past absolute/idle expiry  → invalid_grant, session revoked as expired
@@ -17,13 +19,33 @@ import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge
 //   token used otherwise               → reuse: revoke the whole session, event, invalid_grant
 //
 // Revocations are committed before the error is thrown: the 401 never rolls them back.
+//
+// One implementation for every presenter: the cookie endpoint presents as the first-party
+// client `latchkey`, /oauth/token as the authenticated registered client. The token's client
+// binding and the scope ceiling are conditions of the rotation statement itself, so a token
+// presented by the wrong client, or asking for more than its login granted, writes nothing.
 
-export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, ctx: RequestContext): Promise<IssuedTokens> {
+export interface RefreshOptions {
+  /** Who presents the token; default the first-party cookie client. */
+  client?: PresentingClient;
+  /** RFC 6749 §6: a narrower scope for this refresh's access token. */
+  scope?: readonly string[];
+}
+
+export async function rotateRefreshToken(
+  deps: SessionDeps,
+  presented: unknown,
+  ctx: RequestContext,
+  options: RefreshOptions = {},
+): Promise<IssuedTokens> {
   const { store, clock } = deps;
+  const { client = FIRST_PARTY_CLIENT, scope: requested } = options;
   if (!looksLikeRefreshToken(presented)) {
     deps.metrics.refreshes.inc({ outcome: 'invalid' });
     throw invalidGrant('refresh token is missing or malformed');
   }
+  // Above the client's own ceiling: refused before anything is read or written.
+  if (requested) grantScope({ held: [], requested, ceilings: [client.scopes] });
   const hash = hashRefreshToken(presented);
   const now = clock.now();
 
@@ -35,28 +57,40 @@ export async function rotateRefreshToken(deps: SessionDeps, presented: unknown, 
     idleCutoff: addSeconds(now, -deps.config.refreshIdleTtl),
     next: next.record,
     successorSealed: sealSuccessor(deps, next.token, hash),
+    clientId: client.id,
+    requestedScope: requested,
   });
   let found = presentedToken;
   if (!found) {
     deps.metrics.refreshes.inc({ outcome: 'invalid' });
     throw invalidGrant('refresh token is not recognised');
   }
+  if (found.session.clientId !== client.id) {
+    // Not the owner's reuse: a stranger's presentation must not let it revoke the owner's session.
+    deps.metrics.refreshes.inc({ outcome: 'invalid' });
+    throw invalidGrant('refresh token was not issued to this client');
+  }
+  const grant = { client, requested };
   if (rotated) {
     deps.metrics.refreshes.inc({ outcome: 'rotated' });
-    return issue(deps, found.session, next.token, now);
+    return issue(deps, found, grant, next.token, now);
   }
   await rejectDeadSession(deps, found, now, ctx);
+  const scopeRefusal = scopeAboveSession(found.session, requested);
 
   if (found.usedAt === null) {
-    // Lost the race to a concurrent refresh with the same token: judge it as a used token.
+    // Not rotated although live and unused: the scope asked for too much, or this request
+    // lost the race to a concurrent refresh with the same token (judge it as a used token).
+    if (scopeRefusal) throw scopeRefusal;
     found = (await store.sessions.findPresentedToken(hash)) ?? found;
     await rejectDeadSession(deps, found, now, ctx);
   }
 
   const successor = openGraceSuccessor(deps, found, hash, now);
   if (successor) {
+    if (scopeRefusal) throw scopeRefusal;
     deps.metrics.refreshes.inc({ outcome: 'grace' });
-    return issue(deps, found.session, successor, now);
+    return issue(deps, found, grant, successor, now);
   }
 
   await revokeForReuse(deps, found, now, ctx);
@@ -166,17 +200,49 @@ function reuseEvent(
   };
 }
 
-async function issue(deps: SessionDeps, session: SessionRecord, refreshToken: string, now: Date): Promise<IssuedTokens> {
+/** RFC 6749 §6: a refresh may narrow the scope its session was granted at login, never widen it. */
+function scopeAboveSession(session: SessionRecord, requested: readonly string[] | undefined): AppError | undefined {
+  try {
+    grantScope({ held: [], requested, ceilings: [session.scope] });
+    return undefined;
+  } catch (error) {
+    return error as AppError;
+  }
+}
+
+interface Grant {
+  client: PresentingClient;
+  requested: readonly string[] | undefined;
+}
+
+async function issue(deps: SessionDeps, token: PresentedToken, grant: Grant, refreshToken: string, now: Date) {
+  const { session } = token;
+  const tokens = await issueForSession(deps, session, token.grants, grant);
+  return {
+    ...tokens,
+    refreshToken,
+    refreshMaxAge: refreshMaxAge(session.expiresAt, now, deps.config.refreshIdleTtl),
+  };
+}
+
+/**
+ * The access token of a user session, for login and refresh alike: the user's roles, and the
+ * scope their permissions give within the request and the client's and session's ceilings.
+ */
+export async function issueForSession(
+  deps: Pick<SessionDeps, 'accessTokens' | 'config'>,
+  session: Pick<SessionRecord, 'id' | 'userId' | 'scope' | 'statusSlot'>,
+  grants: Grants,
+  { client, requested }: Grant,
+): Promise<Omit<IssuedTokens, 'refreshToken' | 'refreshMaxAge'>> {
+  const scope = grantScope({ held: grants.permissions, requested, ceilings: [client.scopes, session.scope] });
   const access = await deps.accessTokens.issue({
     subject: session.userId,
     sessionId: session.id,
+    clientId: client.id,
+    scope,
+    roles: grants.roles,
     status: statusReference(deps.config.issuer, session.statusSlot),
   });
-  return {
-    accessToken: access.token,
-    expiresIn: access.expiresIn,
-    refreshToken,
-    refreshMaxAge: refreshMaxAge(session.expiresAt, now, deps.config.refreshIdleTtl),
-    sessionId: session.id,
-  };
+  return { accessToken: access.token, expiresIn: access.expiresIn, sessionId: session.id, scope, roles: grants.roles };
 }

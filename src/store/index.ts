@@ -1,6 +1,8 @@
 import { AccountStore } from './accounts.js';
+import { ClientStore } from './clients.js';
 import type { Database } from './database.js';
 import { RateLimitStore } from './rate-limits.js';
+import { RoleStore } from './roles.js';
 import { SecurityEventStore } from './security-events.js';
 import { SessionStore } from './sessions.js';
 import { SigningKeyStore } from './signing-keys.js';
@@ -20,16 +22,21 @@ export interface Store {
   readonly events: SecurityEventStore;
   readonly rateLimits: RateLimitStore;
   readonly statusSlots: StatusSlotStore;
+  readonly clients: ClientStore;
+  readonly roles: RoleStore;
   /** Readiness probe: one round trip to the database. */
   ping(): Promise<void>;
 }
 
 export function createStore(db: Database): Store {
+  const sessions = new SessionStore(db.prisma, db.sql);
   return {
     kind: db.kind,
     users: new UserStore(db.prisma, db.sql),
     accounts: new AccountStore(db.prisma),
-    sessions: new SessionStore(db.prisma, db.sql),
+    sessions,
+    clients: new ClientStore(db.prisma, db.sql, sessions),
+    roles: new RoleStore(db.prisma, db.sql, db.kind === 'postgres'),
     signingKeys: new SigningKeyStore(db.prisma, db.kind === 'postgres'),
     events: new SecurityEventStore(db.prisma),
     rateLimits: new RateLimitStore(db.sql),

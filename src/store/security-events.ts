@@ -28,7 +28,15 @@ export type SecurityEventType =
   | 'admin_user_created'
   | 'admin_sessions_revoked'
   | 'admin_key_rotated'
-  | 'admin_key_revoked';
+  | 'admin_key_revoked'
+  | 'admin_client_created'
+  | 'admin_client_secret_rotated'
+  | 'admin_client_deleted'
+  | 'admin_role_set'
+  | 'admin_role_deleted'
+  | 'admin_user_roles_set'
+  | 'client_auth_failed'
+  | 'token_revoked';
 
 export interface SecurityEvent {
   type: SecurityEventType;

@@ -13,6 +13,16 @@ export interface SessionRecord {
   revokedReason: string | null;
   /** The status-list slot its access tokens carry (null for sessions from before status lists). */
   statusSlot: number | null;
+  /** The client the session's refresh tokens were issued to ('latchkey': the cookie flow). */
+  clientId: string;
+  /** The scope asked for at login: the ceiling of every refresh (RFC 6749 §6); null: not narrowed. */
+  scope: string[] | null;
+}
+
+/** The user's roles and the union of their permissions, read with the session (one round trip). */
+export interface Grants {
+  roles: string[];
+  permissions: string[];
 }
 
 /** A refresh token as found by its hash, with what the rotation rules need to decide. */
@@ -26,10 +36,12 @@ export interface PresentedToken {
   session: SessionRecord;
   /** The session's user is disabled: nothing of theirs refreshes (not even in the grace window). */
   userDisabled: boolean;
+  /** The session user's roles and permissions as of this statement: what a new access token carries. */
+  grants: Grants;
 }
 
 export interface SessionWithUser extends SessionRecord {
-  user: { id: string; email: string; createdAt: Date };
+  user: { id: string; email: string; createdAt: Date } & Grants;
 }
 
 export interface NewRefreshToken {
@@ -47,7 +59,9 @@ export type RevokeReason =
   | 'user_disabled'
   | 'reuse_detected'
   | 'expired'
-  | 'admin';
+  | 'admin'
+  | 'client_deleted'
+  | 'revoked_by_client';
 
 /** What the signed-in user sees of one of their sessions (GET /auth/sessions). */
 export interface SessionSummary {
@@ -75,6 +89,10 @@ interface PresentedRow {
   s_revoked_reason: string | null;
   s_status_slot: number | null;
   s_user_disabled: boolean;
+  s_client_id: string;
+  s_scope: string | null;
+  roles: string[];
+  permissions: string[];
 }
 
 export class SessionStore {
@@ -101,10 +119,15 @@ export class SessionStore {
     /** Only slots freed before this instant are handed out again (src/tokens/status-list.ts). */
     statusReuseBefore: Date;
     event: SecurityEvent;
+
+    /** Default: the first-party client 'latchkey'. */
+    clientId?: string;
+    /** The scope asked for at login; undefined: not narrowed. */
+    scope?: readonly string[];
   }): Promise<SessionRecord | null> {
     const { userId, now, expiresAt, token, ip, event } = input;
     const userAgent = input.userAgent?.slice(0, 512) ?? null;
-    const rows = await this.sql.query<SessionRecord>(CREATE_SESSION, [
+    const rows = await this.sql.query<SessionRow>(CREATE_SESSION, [
       randomUUID(),
       userId,
       now,
@@ -118,17 +141,19 @@ export class SessionStore {
       JSON.stringify(event.details ?? {}),
       input.statusTokenTtl,
       input.statusReuseBefore,
+      input.clientId ?? FIRST_PARTY_CLIENT,
+      input.scope ? input.scope.join(' ') : null,
     ]);
-    return rows[0] ?? null;
+    return rows[0] ? sessionRecord(rows[0]) : null;
   }
 
   /** Every authenticated request asks this: is the access token's session still live, and whose is it? */
   async findSession(id: string): Promise<SessionWithUser | null> {
-    const rows = await this.sql.query<SessionRecord & { email: string; userCreatedAt: Date }>(FIND_SESSION, [id]);
+    const rows = await this.sql.query<SessionRow & Grants & { email: string; userCreatedAt: Date }>(FIND_SESSION, [id]);
     const row = rows[0];
     if (!row) return null;
-    const { email, userCreatedAt, ...session } = row;
-    return { ...session, user: { id: session.userId, email, createdAt: userCreatedAt } };
+    const { email, userCreatedAt, roles, permissions, ...session } = row;
+    return { ...sessionRecord(session), user: { id: session.userId, email, createdAt: userCreatedAt, roles, permissions } };
   }
 
   /** One round trip: the token, its session and whether its successor was already used. */
@@ -149,6 +174,13 @@ export class SessionStore {
    * logout-others, disable) either waits for this rotation and then revokes the session it just
    * rotated, or commits first and this rotation sees it and rotates nothing. `found` is the
    * token as it was before this statement; `rotated` says whether this caller won.
+   * READ COMMITTED re-evaluation), so the others match nothing. `found` is the token as it was
+   * before this statement; `rotated` says whether this caller won.
+   *
+   * The token is bound to its client: presented by any other client (or a native app's token
+   * at the cookie endpoint, and the reverse) the UPDATE matches nothing, so nothing is written;
+   * likewise when `requestedScope` asks for more than the session's login scope (RFC 6749 §6).
+   * The user's roles and permissions come back in the same statement (`found.grants`).
    */
   async presentAndRotate(input: {
     tokenHash: string;
@@ -157,6 +189,10 @@ export class SessionStore {
     idleCutoff: Date;
     next: NewRefreshToken;
     successorSealed: string | null;
+    /** The presenting client: only the client the session was issued to may rotate its tokens. */
+    clientId: string;
+    /** RFC 6749 §6: a narrower scope for this refresh; undefined: the session's scope. */
+    requestedScope?: readonly string[];
   }): Promise<{ found: PresentedToken | null; rotated: boolean }> {
     const { tokenHash, now, idleCutoff, next, successorSealed } = input;
     const rows = await this.sql.query<PresentedRow & { rotated: number }>(PRESENT_AND_ROTATE, [
@@ -166,6 +202,8 @@ export class SessionStore {
       next.id,
       next.hash,
       successorSealed,
+      input.clientId,
+      input.requestedScope ? [...input.requestedScope] : null,
     ]);
     const row = rows[0];
     return { found: row ? presentedToken(row) : null, rotated: row?.rotated === 1 };
@@ -243,6 +281,17 @@ export class SessionStore {
     });
   }
 
+  /**
+   * The revocation of every live session issued to a client, as an operation for the caller's
+   * transaction (client deletion: src/store/clients.ts), not yet run.
+   */
+  revokeAllForClientOperation(clientId: string, reason: RevokeReason, now: Date) {
+    return this.prisma.session.updateMany({
+      where: { clientId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: reason },
+    });
+  }
+
   /** Housekeeping: sealed successors outlive the grace window by nothing; dead sessions go after a retention period. */
   async purge(input: {
     sealedBefore: Date;
@@ -279,9 +328,14 @@ export function revokeSessions(
 // The hot path's statements (prepared once per connection, src/store/sql.ts).
 
 /**
+ * The session user's role names and permissions: kept on the user row by every role change, in
+ * the change's transaction (src/store/roles.ts), so reading them is one primary-key join.
+ */
+const GRANTS_OF_SESSION_USER = `u.role_names AS roles, u.permissions`;
+/**
  * $1 session id, $2 user, $3 now, $4 expiry, $5 ip, $6 user agent, $7 token id, $8 token hash,
  * $9–$11 event type, request id, details, $12 the status slot's token lifetime (s), $13 reuse
- * only slots freed before this.
+ * only slots freed before this, $14 client id, $15 login scope (space-separated or null).
  *
  * Inserts nothing when the user is disabled or gone: FOR SHARE waits for a disable or delete in
  * progress (they lock the user row first, src/store/accounts.ts) and re-checks its outcome.
@@ -304,9 +358,10 @@ const CREATE_SESSION = defineStatement(
       INSERT INTO status_slots (holder, token_ttl) SELECT $1::uuid, $12 FROM account WHERE NOT EXISTS (SELECT 1 FROM reusable)
       RETURNING slot
     ), session AS (
-      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent, status_slot)
-      SELECT $1::uuid, account.id, $3, $4, $3, $5, $6, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh) FROM account
-      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason, status_slot
+      INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, ip, user_agent, status_slot, client_id, scope)
+      SELECT $1::uuid, account.id, $3, $4, $3, $5, $6, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh), $14, $15
+        FROM account
+      RETURNING id, user_id, created_at, expires_at, last_used_at, revoked_at, revoked_reason, status_slot, client_id, scope
     ), token AS (
       INSERT INTO refresh_tokens (id, session_id, token_hash, created_at)
       SELECT $7::uuid, id, $8, $3 FROM session
@@ -316,7 +371,7 @@ const CREATE_SESSION = defineStatement(
     )
     SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
            last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason",
-           status_slot AS "statusSlot"
+           status_slot AS "statusSlot", client_id AS "clientId", scope
       FROM session`,
 );
 
@@ -325,7 +380,8 @@ const FIND_SESSION = defineStatement(
   `
     SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
            s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
-           s.status_slot AS "statusSlot", u.email, u.created_at AS "userCreatedAt"
+           s.status_slot AS "statusSlot", s.client_id AS "clientId", s.scope, u.email, u.created_at AS "userCreatedAt",
+           ${GRANTS_OF_SESSION_USER}
       FROM sessions s
       JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
      WHERE s.id = $1::uuid`,
@@ -335,7 +391,8 @@ const PRESENTED_TOKEN = `
     SELECT t.id::text AS id, t.created_at, t.used_at, t.successor_id::text AS successor_id, t.successor_sealed,
            n.used_at AS successor_used_at, s.id::text AS s_id, s.user_id::text AS s_user_id, s.created_at AS s_created_at,
            s.expires_at AS s_expires_at, s.last_used_at AS s_last_used_at, s.revoked_at AS s_revoked_at,
-           s.revoked_reason AS s_revoked_reason, s.status_slot AS s_status_slot, u.disabled_at IS NOT NULL AS s_user_disabled
+           s.revoked_reason AS s_revoked_reason, s.status_slot AS s_status_slot, u.disabled_at IS NOT NULL AS s_user_disabled,
+           s.client_id AS s_client_id, s.scope AS s_scope, ${GRANTS_OF_SESSION_USER}
       FROM refresh_tokens t
       JOIN sessions s ON s.id = t.session_id
       JOIN users u ON u.id = s.user_id
@@ -345,7 +402,8 @@ const PRESENTED_TOKEN = `
 const FIND_PRESENTED = defineStatement('latchkey_find_presented', PRESENTED_TOKEN);
 
 /**
- * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor.
+ * $1 token hash, $2 now, $3 idle cutoff, $4 successor id, $5 successor hash, $6 sealed successor,
+ * $7 presenting client, $8 requested scope (text[] or null).
  *
  * `used_at` = $2 (arrival, app clock) + the whole seconds spent in the database until the row was
  * written (lock waits, stalls): the grace window counts from when the successor existed, and its
@@ -363,6 +421,8 @@ export const PRESENT_AND_ROTATE = defineStatement(
        WHERE t.token_hash = $1 AND t.used_at IS NULL
          AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
                       WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3
+                        AND s.client_id = $7
+                        AND ($8::text[] IS NULL OR s.scope IS NULL OR $8::text[] <@ string_to_array(s.scope, ' '))
                         FOR NO KEY UPDATE OF s)
       RETURNING t.session_id
     ), child AS (
@@ -392,7 +452,21 @@ function presentedToken(row: PresentedRow): PresentedToken {
       revokedAt: row.s_revoked_at,
       revokedReason: row.s_revoked_reason,
       statusSlot: row.s_status_slot,
+      clientId: row.s_client_id,
+      scope: splitScope(row.s_scope),
     },
     userDisabled: row.s_user_disabled,
+    grants: { roles: row.roles, permissions: row.permissions },
   };
+}
+
+/** The first-party cookie flow's client id (tokens/access-token.ts FIRST_PARTY_CLIENT_ID). */
+const FIRST_PARTY_CLIENT = 'latchkey';
+
+type SessionRow = Omit<SessionRecord, 'scope'> & { scope: string | null };
+
+const splitScope = (scope: string | null) => (scope === null ? null : scope.split(' ').filter(Boolean));
+
+function sessionRecord(row: SessionRow): SessionRecord {
+  return { ...row, scope: splitScope(row.scope) };
 }

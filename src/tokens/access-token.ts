@@ -40,6 +40,15 @@ export interface AccessTokenInput {
   roles?: readonly string[];
   /** draft-ietf-oauth-status-list: where a resource server learns this token was revoked. */
   status?: { idx: number; uri: string };
+  /** A `jti` chosen by the caller (client-credentials tokens are recorded before signing); default a new UUID. */
+  jti?: string;
+}
+
+/** Any of our access tokens, user or client-credentials, whatever its audience (introspection, revocation). */
+export interface InspectedAccessToken extends Omit<AccessTokenClaims, 'sid'> {
+  sid: string | undefined;
+  aud: string[];
+  iss: string;
 }
 
 export class AccessTokens {
@@ -52,7 +61,7 @@ export class AccessTokens {
   async issue(input: AccessTokenInput): Promise<{ token: string; expiresIn: number; jti: string }> {
     const { kid, alg, key } = this.keys.signingKey();
     const iat = epochSeconds(this.clock.now());
-    const jti = randomUUID();
+    const jti = input.jti ?? randomUUID();
     // Only these private claims exist, each with a fixed name: role and permission names are
     // values, never claim names, so they can never set or replace a registered claim.
     const claims: JWTPayload = { client_id: input.clientId ?? FIRST_PARTY_CLIENT_ID };
@@ -80,6 +89,34 @@ export class AccessTokens {
    * used: `jwk`, `jku`, `x5u` and `x5c` headers are never followed.
    */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const { payload, kid } = await this.#verified(token, { audience: this.config.audience, requireSession: true });
+    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+      throw invalidToken('access token claims are malformed');
+    }
+    return { ...commonClaims(payload, kid), sid: payload.sid };
+  }
+
+  /**
+   * The same checks but any audience, and `sid` optional (client-credentials tokens have none):
+   * for introspection (RFC 7662) and revocation (RFC 7009), which then decide what the caller may see.
+   */
+  async inspect(token: string): Promise<InspectedAccessToken> {
+    const { payload, kid } = await this.#verified(token, { requireSession: false });
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.jti !== 'string' ||
+      (payload.sid !== undefined && typeof payload.sid !== 'string')
+    ) {
+      throw invalidToken('access token claims are malformed');
+    }
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    return { ...commonClaims(payload, kid), sid: payload.sid, aud, iss: payload.iss! };
+  }
+
+  async #verified(
+    token: string,
+    options: { audience?: string; requireSession: boolean },
+  ): Promise<{ payload: JWTPayload; kid: string }> {
     const getKey: JWTVerifyGetKey = async (header) => {
       if (typeof header.kid !== 'string') throw new errors.JWKSNoMatchingKey();
       const found = await this.keys.verificationKey(header.kid);
@@ -93,8 +130,8 @@ export class AccessTokens {
         algorithms: [...SIGNING_ALGS],
         typ: ACCESS_TOKEN_TYP,
         issuer: this.config.issuer,
-        audience: this.config.audience,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'sid'],
+        ...(options.audience !== undefined && { audience: options.audience }),
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', ...(options.requireSession ? ['sid'] : [])],
         clockTolerance: this.config.clockSkew,
         // RFC 7519 §4.1.6 / RFC 8725 §3.10: with a maximum age jose also refuses an iat in
         // the future, which a genuine token from our own clock can never have.
@@ -106,21 +143,21 @@ export class AccessTokens {
     } catch (error) {
       throw invalidToken(describeJoseError(error));
     }
-    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
-      throw invalidToken('access token claims are malformed');
-    }
-    return {
-      sub: payload.sub,
-      sid: payload.sid,
-      jti: payload.jti,
-      exp: payload.exp!,
-      iat: payload.iat!,
-      kid,
-      clientId: typeof payload.client_id === 'string' ? payload.client_id : FIRST_PARTY_CLIENT_ID,
-      scope: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
-      roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
-    };
+    return { payload, kid };
   }
+}
+
+function commonClaims(payload: JWTPayload, kid: string): Omit<AccessTokenClaims, 'sid'> {
+  return {
+    sub: payload.sub!,
+    jti: payload.jti!,
+    exp: payload.exp!,
+    iat: payload.iat!,
+    kid,
+    clientId: typeof payload.client_id === 'string' ? payload.client_id : FIRST_PARTY_CLIENT_ID,
+    scope: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+    roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
+  };
 }
 
 function describeJoseError(error: unknown): string {

@@ -19,7 +19,14 @@ describe('GET /auth/me', () => {
     const res = await h.http.get('/auth/me').set(bearer(user.accessToken));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual({ id: user.userId, email: user.email, createdAt: registeredAt.toISOString() });
+    // Part 2 adds the user's roles and permissions (none here).
+    expect(res.body).toEqual({
+      id: user.userId,
+      email: user.email,
+      createdAt: registeredAt.toISOString(),
+      roles: [],
+      permissions: [],
+    });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 

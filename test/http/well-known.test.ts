@@ -86,8 +86,17 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(metadata.jwks_uri).toBe('https://auth.example.com/.well-known/jwks.json');
     expect(metadata.response_types_supported).toEqual([]); // required by RFC 8414 §2
     expect(metadata.access_token_signing_alg_values_supported).toEqual([...SIGNING_ALGS]);
-    // No OAuth token endpoint: /auth/refresh is cookie-based, not form-encoded RFC 6749 §6.
-    expect(metadata).not.toHaveProperty('token_endpoint');
+    // Part 2: the standard endpoints for registered clients; the cookie endpoints stay latchkey_*.
+    expect(metadata).toMatchObject({
+      token_endpoint: 'https://auth.example.com/oauth/token',
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      grant_types_supported: ['client_credentials', 'refresh_token'],
+      revocation_endpoint: 'https://auth.example.com/oauth/revoke',
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: 'https://auth.example.com/oauth/introspect',
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: expect.any(Array),
+    });
     expect(metadata.latchkey_refresh_endpoint).toBe('https://auth.example.com/auth/refresh');
     expect(metadata.latchkey_login_endpoint).toBe('https://auth.example.com/auth/login');
     expect(metadata.latchkey_userinfo_endpoint).toBe('https://auth.example.com/auth/me');
