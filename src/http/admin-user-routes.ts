@@ -67,7 +67,9 @@ export function adminUserRoutes(deps: Services): Router {
   router
     .route('/users/:id')
     .get(async (req, res) => {
-      res.json(userView(await findUser(deps, userId(req.params))));
+      const user = await findUser(deps, userId(req.params));
+      // CONTRACT Part 2: the one user's view names their roles too.
+      res.json({ ...userView(user), roles: (await deps.store.roles.grantsOf(user.id)).roles });
     })
     .delete(async (req, res) => {
       await deleteUser(deps, userId(req.params), requestContext(req));

@@ -18,11 +18,11 @@ export type Introspection = { active: false } | ({ active: true } & Record<strin
 const INACTIVE: Introspection = Object.freeze({ active: false });
 
 /**
- * Whether the account behind a token may still use it. Issue 13 adds disabled users: this is
- * where `users.disabled_at` is checked for introspection (deleted users have no session left).
+ * Whether the account behind a token may still use it: not disabled (a deleted user has no
+ * session left). Sessions read by findSession already exclude disabled users.
  */
-export function accountIsUsable(_user: { id: string }): boolean {
-  return true;
+function accountIsUsable(user: { disabledAt: Date | null }): boolean {
+  return !user.disabledAt;
 }
 
 /** RFC 7662 §2.2: `active:false` for anything not currently valid or not the caller's to see. */
@@ -48,8 +48,8 @@ export async function introspect(deps: Deps, caller: ClientRecord, token: string
     return (await deps.store.clients.tokenIsLive(claims.jti, claims.clientId)) ? base : INACTIVE;
   }
   const session = await deps.store.sessions.findSession(claims.sid);
-  if (!session || session.userId !== claims.sub || !sessionIsLive(deps, session) || !accountIsUsable(session.user))
-    return INACTIVE;
+  // findSession answers nothing for a disabled user's session (its join requires an enabled user).
+  if (!session || session.userId !== claims.sub || !sessionIsLive(deps, session)) return INACTIVE;
   return { ...base, sid: claims.sid, username: session.user.email };
 }
 

@@ -18,10 +18,19 @@ const login = (email: string, password = PASSWORD) => h.http.post('/auth/login')
 const db = () => h.database.db.prisma;
 
 describe('GET /admin/users/:id', () => {
-  it('shows {id, email, createdAt, disabled}, never the hash', async () => {
+  it('shows {id, email, createdAt, disabled, roles}, never the hash', async () => {
     const user = await registerAndLogin(h);
     const res = await h.admin.get(`/admin/users/${user.userId}`).expect(200);
-    expect(res.body).toEqual({ id: user.userId, email: user.email, createdAt: expect.any(String), disabled: false });
+    expect(res.body).toEqual({ id: user.userId, email: user.email, createdAt: expect.any(String), disabled: false, roles: [] });
+    await h.admin
+      .put('/admin/roles/clerk')
+      .send({ permissions: ['orders:read'] })
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    await h.admin
+      .put(`/admin/users/${user.userId}/roles`)
+      .send({ roles: ['clerk'] })
+      .expect(200);
+    expect((await h.admin.get(`/admin/users/${user.userId}`).expect(200)).body.roles).toEqual(['clerk']);
     expect(res.headers['cache-control']).toBe('no-store');
   });
 

@@ -114,6 +114,22 @@ describe('revocation and introspection', () => {
       expect(rotated.status).toBe(200);
     });
 
+    it('answers active:false for the access and refresh tokens of a disabled user, even with a session left live', async () => {
+      const confidentialApp = await createClient(h, { type: 'confidential', grant_types: ['refresh_token'] });
+      const auth = { id: confidentialApp.client_id, secret: confidentialApp.client_secret! };
+      const login = await nativeLogin(h, confidentialApp);
+      expect((await introspect(login.refreshToken, auth)).body.active).toBe(true);
+      // The account is disabled without its sessions being revoked (the check must not rely on them).
+      await h.database.db.prisma.user.update({ where: { id: login.userId }, data: { disabledAt: h.clock.now() } });
+      expect((await introspect(login.refreshToken, auth)).body).toEqual({ active: false });
+      expect((await introspect(login.accessToken)).body).toEqual({ active: false });
+      // Through the admin API as an operator does it: still nothing active.
+      await h.database.db.prisma.user.update({ where: { id: login.userId }, data: { disabledAt: null } });
+      await h.admin.post(`/admin/users/${login.userId}/disable`).expect(200);
+      expect((await introspect(login.refreshToken, auth)).body).toEqual({ active: false });
+      expect((await introspect(login.accessToken)).body).toEqual({ active: false });
+    });
+
     it('needs a confidential client: a public client is invalid_client, a missing token invalid_request', async () => {
       const pub = await postForm(h.http, '/oauth/introspect', { token: 'x', client_id: app.client_id });
       expect(pub.status).toBe(401);
