@@ -1,8 +1,11 @@
-// The login scenario's raw ceiling, in its own process so nothing else shares its event loop or
-// thread pool: argon2id verifications per second with Latchkey's configured parameters.
+// Raw ceilings, each in its own process so nothing else shares its event loop or thread pool:
+//   argon2: argon2id verifications per second with Latchkey's configured parameters (npm run bench, login);
+//   es256:  RFC 9068 access tokens signed per second with jose, the call Latchkey makes (npm run bench:oauth).
 // `concurrency` operations are kept in flight (like the benchmark's connections), and the
 // libuv thread pool is the same size as the server's (UV_THREADPOOL_SIZE from the parent).
+import { randomUUID } from 'node:crypto';
 import * as argon2 from 'argon2';
+import { SignJWT, generateKeyPair } from 'jose';
 import { loadConfig } from '../src/config.js';
 
 const kind = process.argv[2];
@@ -30,6 +33,22 @@ async function argon2Ceiling() {
   return saturate(() => argon2.verify(hash, 'correct horse battery staple'));
 }
 
-if (kind !== 'argon2') throw new Error('usage: ceilings.ts argon2');
-const result = await argon2Ceiling();
+async function es256Ceiling() {
+  const { privateKey } = await generateKeyPair('ES256');
+  const iat = Math.floor(Date.now() / 1000);
+  return saturate(() =>
+    new SignJWT({ client_id: 'latchkey', sid: randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'at+jwt' })
+      .setIssuer('https://bench.example')
+      .setSubject(randomUUID())
+      .setAudience('api')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 600)
+      .setJti(randomUUID())
+      .sign(privateKey),
+  );
+}
+
+const result = kind === 'argon2' ? await argon2Ceiling() : kind === 'es256' ? await es256Ceiling() : undefined;
+if (!result) throw new Error('usage: ceilings.ts argon2|es256');
 console.log(JSON.stringify(result));

@@ -7,13 +7,12 @@
 // BENCH_ROUNDS (default 4): the two refreshes alternate in that many rounds of BENCH_DURATION/rounds s each.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freshPostgresDatabase } from './database.js';
 import type autocannon from 'autocannon';
-import { type LoadResult, load, refreshChains } from './load.js';
-import { ROOT, runCeiling, startLatchkey, threadpoolSize } from './processes.js';
+import { type LoadResult, clientAddresses, cookieRefresh, load, refreshChains } from './load.js';
+import { ROOT, runCeiling, startServer, threadpoolSize } from './processes.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -24,16 +23,23 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Several runs of one scenario as one: total requests over total time; the worst p50/p99 of the runs. */
+/**
+ * Several runs of one scenario, each `sliceSeconds` long, as one: total successful answers over
+ * total time (load() counts 2xx per second of its duration, so that is the runs' mean); the worst
+ * p50/p99 of the runs; the failures summed; the load average when the last run ended.
+ */
 function combine(results: LoadResult[], sliceSeconds: number): LoadResult {
-  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  const ok = results.reduce((sum, r) => sum + r.reqPerSec * sliceSeconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [code, count] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
   return {
-    requests,
-    reqPerSec: requests / (sliceSeconds * results.length),
+    reqPerSec: ok / (sliceSeconds * results.length),
     p50Ms: Math.max(...results.map((r) => r.p50Ms)),
     p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    statuses,
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
+    loadavg: results.at(-1)!.loadavg,
   };
 }
 
@@ -44,8 +50,10 @@ function combine(results: LoadResult[], sliceSeconds: number): LoadResult {
  */
 function lastingChains(tokens: string[]) {
   const states = tokens.map((token) => ({ token }));
+  // The server does not trust a proxy (no TRUST_PROXY), so the X-Forwarded-For this adds is ignored.
+  const protocol = cookieRefresh(COOKIE, clientAddresses());
   return () => {
-    const chains = refreshChains(COOKIE, tokens);
+    const chains = refreshChains(protocol, tokens);
     let next = 0;
     return {
       ...chains,
@@ -60,14 +68,6 @@ function lastingChains(tokens: string[]) {
       },
     };
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function call(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
@@ -85,12 +85,10 @@ async function main() {
   const database = databaseUrl?.startsWith('postgres')
     ? { ...(await freshPostgresDatabase(databaseUrl, 'latchkey_bench_oauth')), kind: 'postgresql' }
     : { url: `pglite://${cwd}/data`, kind: 'pglite', drop: async () => undefined };
-  const adminPort = await freePort();
-  const server = await startLatchkey(
-    { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ADMIN_PORT: String(adminPort) },
-    cwd,
-  );
-  const admin = `http://127.0.0.1:${adminPort}/admin`;
+  // The plainly configured server (bench/processes.ts startServer): registration on, rate limits
+  // off, admin API on its own loopback port without a token.
+  const server = await startServer({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }, cwd);
+  const admin = `${server.adminUrl!}/admin`;
   const rows: { scenario: string; result: LoadResult; ceiling?: { name: string; perSec: number } }[] = [];
   const scenario = async (name: string, run: () => Promise<LoadResult>, ceiling?: { name: string; perSec: number }) => {
     log(`${name} (${duration} s, ${connections} connections)`);

@@ -185,7 +185,10 @@ export function startHelloWorld(): Promise<Child> {
 }
 
 /** Runs a ceiling script (bench/ceilings.ts) in its own process and returns what it printed. */
-export async function runCeiling(kind: 'argon2', env: Record<string, string>): Promise<{ opsPerSec: number; ops: number }> {
+export async function runCeiling(
+  kind: 'argon2' | 'es256',
+  env: Record<string, string>,
+): Promise<{ opsPerSec: number; ops: number }> {
   const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bench/ceilings.ts'), kind], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...threadpoolEnv(), ...env },
