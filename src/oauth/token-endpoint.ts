@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statusReference, statusReuseCutoff } from '../tokens/status-list.js';
 import { addSeconds } from '../clock.js';
 import { AppError, invalidRequest } from '../errors.js';
 import type { RequestContext, SessionDeps } from '../sessions/deps.js';
@@ -65,6 +66,7 @@ async function clientCredentials(deps: Deps, client: ClientRecord, requested: st
     clientId: client.id,
     now,
     expiresAt: addSeconds(now, deps.config.accessTokenTtl + deps.config.clockSkew),
+    statusReuseBefore: statusReuseCutoff(now, deps.config),
   });
   if (!recorded) throw new AppError('invalid_client', 'client authentication failed');
   const access = await deps.accessTokens.issue({
@@ -73,6 +75,8 @@ async function clientCredentials(deps: Deps, client: ClientRecord, requested: st
     audience: client.audience,
     scope,
     jti,
+    // draft-ietf-oauth-status-list-21 §6.1: a revocation (RFC 7009, client deletion) reaches resource servers.
+    status: statusReference(deps.config.issuer, recorded.statusSlot),
   });
   return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(scope) };
 }

@@ -2,7 +2,7 @@ import type { PrismaClient } from './generated/client.js';
 import type { Client } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
 import type { SessionStore } from './sessions.js';
-import type { SqlRunner, Statement } from './sql.js';
+import { type SqlRunner, defineStatement } from './sql.js';
 
 export type ClientType = 'confidential' | 'public';
 export type GrantType = 'client_credentials' | 'refresh_token';
@@ -38,25 +38,41 @@ const CLIENT_COLUMNS = `client_id AS "id", name, type::text AS "type", grant_typ
   secret_hash AS "secretHash", previous_secret_hash AS "previousSecretHash",
   previous_secret_expires_at AS "previousSecretExpiresAt", created_at AS "createdAt", secret_rotated_at AS "secretRotatedAt"`;
 
-const FIND_CLIENT: Statement = {
-  name: 'latchkey_find_client',
-  text: `SELECT ${CLIENT_COLUMNS} FROM clients WHERE client_id = $1`,
-};
+const FIND_CLIENT = defineStatement('latchkey_find_client', `SELECT ${CLIENT_COLUMNS} FROM clients WHERE client_id = $1`);
 
-/** $1 jti, $2 client id, $3 now, $4 expiry. Only while the client exists (a deleted client gets none). */
-const RECORD_CLIENT_TOKEN: Statement = {
-  name: 'latchkey_record_client_token',
-  text: `INSERT INTO client_tokens (jti, client_id, created_at, expires_at)
-         SELECT $1::uuid, client_id, $3, $4 FROM clients WHERE client_id = $2
-         RETURNING jti::text AS jti`,
-};
+/**
+ * $1 jti, $2 client id, $3 now, $4 expiry, $5 reuse only status slots freed before this, $6 when
+ * no token carrying the new slot verifies any more (expiry + skew). Only while the client exists
+ * (a deleted client gets none). The token takes a status-list slot in the same statement, as a
+ * session does at login (src/store/sessions.ts, CREATE_SESSION).
+ */
+const RECORD_CLIENT_TOKEN = defineStatement(
+  'latchkey_record_client_token',
+  `WITH client AS (
+     SELECT client_id FROM clients WHERE client_id = $2
+   ), reusable AS (
+     SELECT slot FROM status_slots WHERE free_at <= $5 AND EXISTS (SELECT 1 FROM client)
+      ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
+   ), reused AS (
+     UPDATE status_slots SET holder = $1::uuid, revoked = false, free_at = $6, token_ttl = 0
+      WHERE slot IN (SELECT slot FROM reusable)
+     RETURNING slot
+   ), fresh AS (
+     INSERT INTO status_slots (holder, token_ttl, free_at) SELECT $1::uuid, 0, $6 FROM client
+      WHERE NOT EXISTS (SELECT 1 FROM reusable)
+     RETURNING slot
+   )
+   INSERT INTO client_tokens (jti, client_id, created_at, expires_at, status_slot)
+   SELECT $1::uuid, client_id, $3, $4, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh) FROM client
+   RETURNING jti::text AS jti, status_slot AS "statusSlot"`,
+);
 
 /** A client-credentials token is live while its row is unrevoked and its client exists. */
-const CLIENT_TOKEN_LIVE: Statement = {
-  name: 'latchkey_client_token_live',
-  text: `SELECT 1 AS live FROM client_tokens t JOIN clients c ON c.client_id = t.client_id
+const CLIENT_TOKEN_LIVE = defineStatement(
+  'latchkey_client_token_live',
+  `SELECT 1 AS live FROM client_tokens t JOIN clients c ON c.client_id = t.client_id
           WHERE t.jti = $1::uuid AND t.client_id = $2 AND t.revoked_at IS NULL`,
-};
+);
 
 export class ClientStore {
   constructor(
@@ -123,15 +139,26 @@ export class ClientStore {
     return { deleted: deleted.count === 1, sessionsRevoked: sessions.count };
   }
 
-  /** Records an issued client-credentials token; false when the client no longer exists. */
-  async recordToken(input: { jti: string; clientId: string; now: Date; expiresAt: Date }): Promise<boolean> {
-    const rows = await this.sql.query<{ jti: string }>(RECORD_CLIENT_TOKEN, [
+  /**
+   * Records an issued client-credentials token with its status-list slot; undefined when the
+   * client no longer exists.
+   */
+  async recordToken(input: {
+    jti: string;
+    clientId: string;
+    now: Date;
+    expiresAt: Date;
+    statusReuseBefore: Date;
+  }): Promise<{ statusSlot: number } | undefined> {
+    const rows = await this.sql.query<{ jti: string; statusSlot: number }>(RECORD_CLIENT_TOKEN, [
       input.jti,
       input.clientId,
       input.now,
       input.expiresAt,
+      input.statusReuseBefore,
+      input.expiresAt,
     ]);
-    return rows.length === 1;
+    return rows[0] ? { statusSlot: rows[0].statusSlot } : undefined;
   }
 
   async tokenIsLive(jti: string, clientId: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
 import type { Grants } from './sessions.js';
-import type { SqlRunner, Statement } from './sql.js';
+import { type SqlRunner, defineStatement } from './sql.js';
 
 export interface RoleRecord {
   name: string;
@@ -20,10 +20,10 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 // result of every other (two assignments that fit alone cannot together exceed the limit).
 const ROLE_CHANGE_LOCK_ID = 0x6c6b_726f; // "lkro"
 
-const GRANTS_OF_USER: Statement = {
-  name: 'latchkey_grants_of_user',
-  text: `SELECT role_names AS roles, permissions FROM users WHERE id = $1::uuid`,
-};
+const GRANTS_OF_USER = defineStatement(
+  'latchkey_grants_of_user',
+  `SELECT role_names AS roles, permissions FROM users WHERE id = $1::uuid`,
+);
 
 export class RoleStore {
   constructor(

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoggedIn, refresh, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { bearer } from '../http/helpers.js';
+import { createClient, postForm } from '../support/oauth.js';
 
 // Revocation that reaches resource servers (CONTRACT.md Part 2), end to end: a listening
 // Latchkey, and @latchkey/verify fetching its JWKS and status lists over HTTP, both on the same
@@ -134,4 +135,32 @@ it('rejects the tokens of a revoked key once the JWKS max-age has passed', async
   h.clock.advance(300 + 1 - 30);
   expect(await verdict(verifier, user.accessToken)).not.toBe('valid');
   expect(decodeJwt(fresh.accessToken).sub).toBe(fresh.userId);
+});
+
+it('rejects a client-credentials token once it is revoked (RFC 7009) or its client is deleted, within STATUS_LIST_TTL + 1 s', async () => {
+  const verifier = newVerifier();
+  const service = await createClient(h, {
+    type: 'confidential',
+    grant_types: ['client_credentials'],
+    scopes: ['jobs:run'],
+    audience: h.config.audience,
+  });
+  const auth = { id: service.client_id, secret: service.client_secret! };
+  const token = async () => {
+    const res = await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials' }, auth);
+    expect(res.status).toBe(200);
+    return res.body.access_token as string;
+  };
+  const [revoked, other] = [await token(), await token()];
+  expect(decodeJwt(revoked).status).toEqual({ status_list: { idx: expect.any(Number), uri: expect.any(String) } });
+  expect(await verdict(verifier, revoked)).toBe('valid');
+
+  expect((await postForm(h.http, '/oauth/revoke', { token: revoked }, auth)).status).toBe(200);
+  h.clock.advance(TTL + 1);
+  expect(await verdict(verifier, revoked)).toMatch(/revoked/);
+  expect(await verdict(verifier, other)).toBe('valid');
+
+  await h.admin.delete(`/admin/clients/${service.client_id}`).expect(204);
+  h.clock.advance(TTL + 1);
+  expect(await verdict(verifier, other)).toMatch(/revoked/);
 });
