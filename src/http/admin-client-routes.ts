@@ -25,7 +25,7 @@ const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
     .max(max, `at most ${max} entries`)
     .transform((list) => [...new Set(list)] as z.output<T>[]);
 
-const createBody = z.strictObject(
+export const createClientBody = z.strictObject(
   {
     name: z.string({ message: 'must be a string' }).trim().min(1, 'is required').max(200, 'at most 200 characters'),
     type: z.enum(['confidential', 'public'], { message: 'must be "confidential" or "public"' }),
@@ -41,7 +41,7 @@ const createBody = z.strictObject(
   { message: 'must be a JSON object' },
 );
 
-const secretBody = z
+export const clientSecretBody = z
   .strictObject(
     {
       grace: z
@@ -69,7 +69,7 @@ export function adminClientRoutes(deps: Services): Router {
   router
     .route('/clients')
     .post(jsonBody({ required: true }), async (req, res) => {
-      const body = parse(createBody, req.body);
+      const body = parse(createClientBody, req.body);
       const { client, secret } = await registerClient(
         deps,
         { name: body.name, type: body.type, grantTypes: body.grant_types, scopes: body.scopes, audience: body.audience },
@@ -102,7 +102,7 @@ export function adminClientRoutes(deps: Services): Router {
     .route('/clients/:id/secret')
     .post(jsonBody({ required: false }), async (req, res) => {
       const id = clientId(req.params);
-      const { grace = 0 } = parse(secretBody, req.body);
+      const { grace = 0 } = parse(clientSecretBody, req.body);
       const secret = await rotateClientSecret(deps, id, grace, requestContext(req));
       res.status(201).json({ client_id: id, client_secret: secret });
     })

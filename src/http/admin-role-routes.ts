@@ -14,14 +14,14 @@ import { parse } from './validate.js';
 
 const roleName = z.string().regex(ROLE_NAME, 'must be a role name: letters, digits and _ . : -, at most 64 characters');
 const roleParam = z.strictObject({ name: roleName });
-const roleBody = z.strictObject(
+export const roleBody = z.strictObject(
   {
     permissions: z.array(scopeTokenSchema, { message: 'must be an array of permissions' }).max(1000, 'at most 1000 permissions'),
     description: z.string({ message: 'must be a string' }).max(500, 'at most 500 characters').optional(),
   },
   { message: 'must be a JSON object' },
 );
-const userRolesBody = z.strictObject(
+export const userRolesBody = z.strictObject(
   { roles: z.array(roleName, { message: 'must be an array of role names' }).max(100, 'at most 100 roles') },
   { message: 'must be a JSON object' },
 );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { undescribed } from '../support/openapi.js';
 
 // Admin API, CONTRACT Part 2 "Accounts and sessions": GET /admin/users/:id, disable, enable,
 // DELETE, and the paginated user list.
@@ -37,7 +38,7 @@ describe('GET /admin/users/:id', () => {
   it('answers 404 for an unknown id, 400 for a malformed one, 405 for another method', async () => {
     expect((await h.admin.get(`/admin/users/${UNKNOWN_ID}`).expect(404)).body.error).toBe('not_found');
     expect((await h.admin.get('/admin/users/42').expect(400)).body.error_description).toMatch(/^id:/);
-    expect((await h.admin.put(`/admin/users/${UNKNOWN_ID}`).expect(405)).headers.allow).toBe('GET, HEAD, DELETE');
+    expect((await undescribed(h.admin.put(`/admin/users/${UNKNOWN_ID}`)).expect(405)).headers.allow).toBe('GET, HEAD, DELETE');
   });
 });
 
@@ -151,7 +152,7 @@ describe('POST /admin/users/:id/disable and /enable', () => {
     for (const action of ['disable', 'enable']) {
       expect((await h.admin.post(`/admin/users/${UNKNOWN_ID}/${action}`).expect(404)).body.error).toBe('not_found');
       expect((await h.admin.post(`/admin/users/nope/${action}`).expect(400)).body.error).toBe('invalid_request');
-      expect((await h.admin.get(`/admin/users/${UNKNOWN_ID}/${action}`).expect(405)).headers.allow).toBe('POST');
+      expect((await undescribed(h.admin.get(`/admin/users/${UNKNOWN_ID}/${action}`)).expect(405)).headers.allow).toBe('POST');
     }
   });
 });

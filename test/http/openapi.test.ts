@@ -79,7 +79,9 @@ describe('the OpenAPI documents', () => {
     const admin = await h.admin.get('/openapi.json').expect(200);
     expect(admin.body).toEqual(adminApiDocument(h.config));
     expect(
-      Object.keys(admin.body.paths).every((p: string) => p.startsWith('/admin/') || ['/metrics', '/openapi.json'].includes(p)),
+      Object.keys(admin.body.paths).every(
+        (p: string) => p.startsWith('/admin/') || p.startsWith('/inspect') || ['/metrics', '/openapi.json'].includes(p),
+      ),
     ).toBe(true);
     expect(Object.keys(pub.body.paths).some((p: string) => p.startsWith('/admin'))).toBe(false);
   });

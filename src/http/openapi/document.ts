@@ -1,9 +1,12 @@
 import type { Config } from '../../config.js';
+import { adminClientPaths, adminClientSchemas } from './admin-clients.js';
 import { adminKeyPaths, adminKeySchemas } from './admin-keys.js';
-import { adminUserPaths } from './admin-users.js';
+import { adminRolePaths, adminRoleSchemas } from './admin-roles.js';
+import { adminUserPaths, adminUserSchemas } from './admin-users.js';
 import { authPaths, authSchemas, authSecuritySchemes } from './auth.js';
 import { COMMON_RESPONSES, components, errors } from './components.js';
 import { healthPaths } from './health.js';
+import { inspectorPaths } from './inspector.js';
 import { metricsPaths } from './metrics.js';
 import { openApiPaths } from './openapi-json.js';
 import type { OpenApiDocument, Paths, Responses, Schema } from './types.js';
@@ -42,11 +45,16 @@ const PUBLIC: Group[] = [
   { paths: wellKnownPaths, schemas: wellKnownSchemas },
   { paths: authPaths, schemas: { ...authSchemas, ...userSchemas } },
   { paths: () => openApiPaths('public') },
+  // PUBLIC_INSPECTOR=true also serves the token inspector page here (src/app.ts).
+  { paths: (config) => (config.publicInspector ? inspectorPaths() : {}) },
 ];
 
 const ADMIN: Group[] = [
-  { paths: adminUserPaths, schemas: userSchemas },
+  { paths: inspectorPaths },
+  { paths: adminUserPaths, schemas: adminUserSchemas },
   { paths: adminKeyPaths, schemas: adminKeySchemas },
+  { paths: adminClientPaths, schemas: adminClientSchemas },
+  { paths: adminRolePaths, schemas: adminRoleSchemas },
   { paths: metricsPaths },
   { paths: () => openApiPaths('admin') },
 ];
@@ -79,12 +87,13 @@ export function adminApiDocument(config: Config): OpenApiDocument {
       version: VERSION,
       license: LICENSE,
       description:
-        'Users, sessions, signing keys and metrics, on the admin listener (loopback by default). With `ADMIN_TOKEN` set, ' +
-        'every request needs `Authorization: Bearer <ADMIN_TOKEN>` and answers 401 `invalid_token` without it.',
+        'Users, sessions, roles, clients, signing keys, metrics and the token inspector page, on the admin listener (loopback by default). With `ADMIN_TOKEN` set, ' +
+        'every request but the inspector page needs `Authorization: Bearer <ADMIN_TOKEN>` and answers 401 `invalid_token` without it.',
     },
     servers: [{ url: `http://${config.adminHost}:${config.adminPort}`, description: 'ADMIN_HOST:ADMIN_PORT' }],
     security: [{ adminToken: [] }, {}],
-    paths: assemble(ADMIN, config, { ...errors({ 401: 'invalid_token' }), ...COMMON_RESPONSES }),
+    // An operation with `security: []` (the inspector page) is served before the admin token is checked.
+    paths: assemble(ADMIN, config, { ...errors({ 401: 'invalid_token' }), ...COMMON_RESPONSES }, COMMON_RESPONSES),
     components: components({
       schemas: schemasOf(ADMIN),
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, when it is set.' } },
@@ -92,8 +101,11 @@ export function adminApiDocument(config: Config): OpenApiDocument {
   };
 }
 
-/** Paths in mount order, each operation with the answers every operation of the listener may give. */
-function assemble(groups: Group[], config: Config, common: Responses): Paths {
+/**
+ * Paths in mount order, each operation with the answers every operation of the listener may give
+ * (`open`: those of an operation that needs no credentials, `security: []`).
+ */
+function assemble(groups: Group[], config: Config, common: Responses, open = common): Paths {
   const paths: Paths = {};
   for (const group of groups) {
     for (const [path, item] of Object.entries(group.paths(config))) {
@@ -101,7 +113,10 @@ function assemble(groups: Group[], config: Config, common: Responses): Paths {
       paths[path] = Object.fromEntries(
         Object.entries(item).map(([method, operation]) =>
           typeof operation === 'object' && 'responses' in operation
-            ? [method, { ...operation, responses: { ...operation.responses, ...common } }]
+            ? [
+                method,
+                { ...operation, responses: { ...operation.responses, ...(operation.security?.length === 0 ? open : common) } },
+              ]
             : [method, operation],
         ),
       );
