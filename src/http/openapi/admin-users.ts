@@ -22,6 +22,13 @@ export const adminUserSchemas: Record<string, Schema> = {
     required: Object.keys(adminUserProperties),
     additionalProperties: false,
   },
+  AdminUserWithRoles: {
+    type: 'object',
+    description: "One user as `GET /admin/users/{id}` shows it: `AdminUser` and the names of the user's roles.",
+    properties: { ...adminUserProperties, roles: { type: 'array', items: { type: 'string' } } },
+    required: [...Object.keys(adminUserProperties), 'roles'],
+    additionalProperties: false,
+  },
   UserByEmail: {
     type: 'object',
     description: 'The user found by `?email=` (the look-up the CLI uses).',
@@ -103,7 +110,10 @@ export function adminUserPaths(): Paths {
         summary: 'One user',
         tags,
         parameters: [userId],
-        responses: { 200: json('The user.', ref('schemas/AdminUser')), ...errors({ 400: 'invalid_request', 404: 'not_found' }) },
+        responses: {
+          200: json('The user, with their roles.', ref('schemas/AdminUserWithRoles')),
+          ...errors({ 400: 'invalid_request', 404: 'not_found' }),
+        },
       },
       delete: {
         operationId: 'deleteUser',
