@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type Harness, TEST_ENV, startHarness } from '../support/harness.js';
+import { undescribed } from '../support/openapi.js';
 
 // GET /inspect (CONTRACT Part 2 "Inspector"): always on the admin listener, on the public one
 // only with PUBLIC_INSPECTOR=true; a static page whose CSP allows its own files and fetches
@@ -52,12 +53,12 @@ describe('the inspector page by default', () => {
   });
 
   it('is not on the public listener', async () => {
-    expect((await h.http.get('/inspect').expect(404)).body.error).toBe('not_found');
-    await h.http.get('/inspect/inspector.js').expect(404);
+    expect((await undescribed(h.http.get('/inspect')).expect(404)).body.error).toBe('not_found');
+    await undescribed(h.http.get('/inspect/inspector.js')).expect(404);
   });
 
   it('answers other methods with 405', async () => {
-    const res = await h.admin.post('/inspect').expect(405);
+    const res = await undescribed(h.admin.post('/inspect')).expect(405);
     expect(res.headers.allow).toBe('GET, HEAD');
   });
 });
@@ -70,6 +71,6 @@ describe('with PUBLIC_INSPECTOR=true', () => {
     const res = await supertest(apps.public).get('/inspect').expect(200);
     expect(res.headers['content-security-policy']).toBe(CSP);
     await supertest(apps.public).get('/inspect/inspector.js').expect(200);
-    await h.http.get('/inspect').expect(404);
+    await undescribed(h.http.get('/inspect')).expect(404);
   });
 });
