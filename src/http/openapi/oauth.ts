@@ -29,7 +29,7 @@ export const oauthSchemas: Record<string, Schema> = {
         properties: {
           active: { const: true },
           token_type: { enum: ['access_token', 'refresh_token'] },
-          scope: scopeParam,
+          scope: { ...scopeParam, description: 'RFC 7662 §2.2; absent when the token carries no scope.' },
           client_id: { type: 'string' },
           sub: { type: 'string' },
           aud: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
@@ -40,7 +40,7 @@ export const oauthSchemas: Record<string, Schema> = {
           sid: { type: 'string', description: 'The session, for tokens of a user.' },
           username: { type: 'string', description: "The user's email, for tokens of a user." },
         },
-        required: ['active', 'token_type', 'scope', 'client_id', 'sub', 'iss', 'exp', 'iat'],
+        required: ['active', 'token_type', 'client_id', 'sub', 'iss', 'exp', 'iat'],
         additionalProperties: false,
       },
     ],
