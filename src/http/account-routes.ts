@@ -14,11 +14,11 @@ import { jsonBody } from './middleware/body.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { parse, passwordSchema } from './validate.js';
 
-const passwordChangeSchema = z.strictObject(
+export const passwordChangeSchema = z.strictObject(
   { current_password: passwordSchema, new_password: passwordSchema },
   { message: 'must be a JSON object' },
 );
-const passwordResetSchema = z.strictObject(
+export const passwordResetSchema = z.strictObject(
   {
     reset_token: z.string({ message: 'must be a string' }).min(1, 'is required').max(512, 'is too long'),
     new_password: passwordSchema,

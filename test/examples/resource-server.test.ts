@@ -82,8 +82,14 @@ it('enforces a permission: 403 insufficient_scope without orders:read, 200 with 
   expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", .*scope="orders:read"$/);
 
   // Give the user a role that grants orders:read: the next refresh's token carries the scope.
-  await h.admin.put('/admin/roles/clerk').send({ permissions: ['orders:read'] }).expect((r) => expect(r.status).toBeLessThan(300));
-  await h.admin.put(`/admin/users/${user.userId}/roles`).send({ roles: ['clerk'] }).expect(200);
+  await h.admin
+    .put('/admin/roles/clerk')
+    .send({ permissions: ['orders:read'] })
+    .expect((r) => expect(r.status).toBeLessThan(300));
+  await h.admin
+    .put(`/admin/users/${user.userId}/roles`)
+    .send({ roles: ['clerk'] })
+    .expect(200);
   const refreshed = await refresh(h, user.refreshToken).expect(200);
   const reader = refreshed.body.access_token as string;
   expect(decodeJwt(reader)).toMatchObject({ scope: 'orders:read', roles: ['clerk'] });

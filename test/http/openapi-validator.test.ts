@@ -35,7 +35,13 @@ describe('the OpenAPI response check', () => {
   });
 
   it('fails a body that does not match: an extra member, a wrong error code, a missing member', () => {
-    const me = { id: '3f0a1c9e-4b7d-4c39-9a55-0f1e2d3c4b5a', email: 'a@example.com', createdAt: '2026-11-30T00:00:00.000Z' };
+    const me = {
+      id: '3f0a1c9e-4b7d-4c39-9a55-0f1e2d3c4b5a',
+      email: 'a@example.com',
+      createdAt: '2026-11-30T00:00:00.000Z',
+      roles: [],
+      permissions: [],
+    };
     const ok = { ...JSON_TYPE, 'cache-control': 'no-store' };
     expect(pub.problems('get', '/auth/me', res(200, me, ok))).toEqual([]);
     expect(pub.problems('get', '/auth/me', res(200, { ...me, passwordHash: 'x' }, ok))).toEqual([

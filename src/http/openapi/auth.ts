@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { loginSchema } from '../login-client.js';
 import { credentialsSchema } from '../validate.js';
 import { JSON_BODY_ERRORS, empty, errors, json, jsonRequest, ref } from './components.js';
 import type { Operation, Paths, Schema } from './types.js';
@@ -17,6 +18,11 @@ export const authSchemas: Record<string, Schema> = {
       access_token: { type: 'string', description: 'An RFC 9068 `at+jwt` access token.' },
       token_type: { const: 'Bearer' },
       expires_in: { type: 'integer', minimum: 1, description: 'Seconds until the access token expires.' },
+      refresh_token: {
+        type: 'string',
+        description: 'Login with a `client_id` (native and CLI apps) and the OAuth refresh grant: the refresh token (no cookie).',
+      },
+      scope: { type: 'string', description: 'RFC 6749 §5.1: the granted scope, space-separated.' },
     },
     required: ['access_token', 'token_type', 'expires_in'],
     additionalProperties: false,
@@ -46,11 +52,33 @@ const register: Operation = {
 
 const login: Operation = {
   operationId: 'login',
-  summary: 'Log in: an access token in the body, the refresh token in an HttpOnly cookie',
-  description: 'Unknown email and wrong password give the same answer in similar time.',
+  summary: 'Log in: an access token in the body, the refresh token in an HttpOnly cookie (or, for a client, in the body)',
+  description:
+    'Unknown email and wrong password give the same answer in similar time. With `client_id` (a registered client with the ' +
+    '`refresh_token` grant, authenticated by HTTP Basic, `client_secret`, or by id alone when public) the refresh token comes ' +
+    'back in the body with the granted `scope`, and no cookie is set. `scope` narrows what the tokens carry.',
   tags,
-  requestBody: credentials,
-  responses: { 200: tokens, ...errors({ ...JSON_BODY_ERRORS, 401: 'invalid_credentials', 429: 'too_many_requests' }) },
+  security: [{}, { clientSecretBasic: [] }],
+  requestBody: jsonRequest(loginSchema, {
+    required: true,
+    description: 'The email is trimmed and lower-cased; the password is NFKC-normalised and must be 8–128 characters.',
+  }),
+  responses: {
+    200: json('Token response; without `client_id` also the (new) refresh cookie.', ref('schemas/TokenResponse'), {
+      'Cache-Control': ref('headers/Cache-Control'),
+      'Set-Cookie': {
+        description: 'The refresh cookie, on the cookie flow (no `client_id`).',
+        required: false,
+        schema: { type: 'string' },
+      },
+    }),
+    ...errors({
+      ...JSON_BODY_ERRORS,
+      400: ['invalid_request', 'invalid_scope', 'unauthorized_client'],
+      401: ['invalid_credentials', 'invalid_client'],
+      429: 'too_many_requests',
+    }),
+  },
 };
 
 const refresh: Operation = {
@@ -94,7 +122,7 @@ const me: Operation = {
   security: BEARER,
   // 400: a token in the URL query is refused outright (RFC 6750 §2.3, RFC 9700 §4.3.2).
   responses: {
-    200: json('The user.', ref('schemas/User'), ['Cache-Control']),
+    200: json('The user, with the roles and permissions it holds now.', ref('schemas/CurrentUser'), ['Cache-Control']),
     ...errors({ 400: 'invalid_request', 401: 'invalid_token' }),
   },
 };
@@ -118,6 +146,11 @@ export function authSecuritySchemes(config: Config): Record<string, Record<strin
       in: 'cookie',
       name: config.refreshCookieName,
       description: 'The HttpOnly refresh cookie set by login and refresh (`SameSite=Strict`, `Path=/auth`).',
+    },
+    clientSecretBasic: {
+      type: 'http',
+      scheme: 'basic',
+      description: 'RFC 6749 §2.3.1: a registered client, its form-urlencoded id and secret.',
     },
   };
 }

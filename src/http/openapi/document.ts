@@ -3,14 +3,17 @@ import { adminClientPaths, adminClientSchemas } from './admin-clients.js';
 import { adminKeyPaths, adminKeySchemas } from './admin-keys.js';
 import { adminRolePaths, adminRoleSchemas } from './admin-roles.js';
 import { adminUserPaths, adminUserSchemas } from './admin-users.js';
+import { accountPaths, accountSchemas } from './account.js';
 import { authPaths, authSchemas, authSecuritySchemes } from './auth.js';
 import { COMMON_RESPONSES, components, errors } from './components.js';
 import { healthPaths } from './health.js';
 import { inspectorPaths } from './inspector.js';
 import { metricsPaths } from './metrics.js';
+import { oauthPaths, oauthSchemas } from './oauth.js';
 import { openApiPaths } from './openapi-json.js';
+import { statusListPaths } from './status-list.js';
 import type { OpenApiDocument, Paths, Responses, Schema } from './types.js';
-import { userSchemas } from './users.js';
+import { currentUserSchemas, userSchemas } from './users.js';
 import { wellKnownPaths, wellKnownSchemas } from './well-known.js';
 
 // The OpenAPI 3.1 documents of the two listeners, served at /openapi.json on each and
@@ -43,10 +46,13 @@ interface Group {
 const PUBLIC: Group[] = [
   { paths: healthPaths },
   { paths: wellKnownPaths, schemas: wellKnownSchemas },
-  { paths: authPaths, schemas: { ...authSchemas, ...userSchemas } },
+  { paths: statusListPaths },
   { paths: () => openApiPaths('public') },
+  { paths: authPaths, schemas: { ...authSchemas, ...userSchemas, ...currentUserSchemas } },
+  { paths: accountPaths, schemas: accountSchemas },
   // PUBLIC_INSPECTOR=true also serves the token inspector page here (src/app.ts).
   { paths: (config) => (config.publicInspector ? inspectorPaths() : {}) },
+  { paths: oauthPaths, schemas: oauthSchemas },
 ];
 
 const ADMIN: Group[] = [
@@ -70,7 +76,8 @@ export function publicApiDocument(config: Config): OpenApiDocument {
       version: VERSION,
       license: LICENSE,
       description:
-        'Login, refresh-cookie rotation, logout, the current user, and the documents resource servers fetch. ' +
+        'Login, refresh-cookie rotation, logout, the current user and their sessions and password, the OAuth token, ' +
+        'revocation and introspection endpoints, and the documents resource servers fetch (JWKS, metadata, status lists). ' +
         'Every error is `{"error", "error_description"}` (`#/components/schemas/Error`).',
     },
     servers: [{ url: config.issuer, description: 'ISSUER' }],

@@ -17,3 +17,19 @@ export const userSchemas: Record<string, Schema> = {
     additionalProperties: false,
   },
 };
+
+/** GET /auth/me (public listener only): the user and what it holds now (what the next refresh carries). */
+export const currentUserSchemas: Record<string, Schema> = {
+  CurrentUser: {
+    type: 'object',
+    properties: {
+      id: uuid,
+      email: { type: 'string', format: 'email' },
+      createdAt: dateTime,
+      roles: { type: 'array', items: { type: 'string' } },
+      permissions: { type: 'array', items: { type: 'string' } },
+    },
+    required: ['id', 'email', 'createdAt', 'roles', 'permissions'],
+    additionalProperties: false,
+  },
+};

@@ -6,6 +6,8 @@ import type { Header, Paths, Schema } from './types.js';
 
 const tags = ['discovery'];
 
+const strings: Schema = { type: 'array', items: { type: 'string' } };
+
 export const wellKnownSchemas: Record<string, Schema> = {
   // RFC 7517 §4 members; public members only, never `d`, `p`, `q` or other private ones.
   Jwk: {
@@ -37,8 +39,23 @@ export const wellKnownSchemas: Record<string, Schema> = {
       issuer: { type: 'string', format: 'uri' },
       jwks_uri: { type: 'string', format: 'uri' },
       response_types_supported: { type: 'array', items: { type: 'string' } },
-      grant_types_supported: { type: 'array', items: { type: 'string' } },
-      access_token_signing_alg_values_supported: { type: 'array', items: { type: 'string' } },
+      token_endpoint: { type: 'string', format: 'uri' },
+      token_endpoint_auth_methods_supported: strings,
+      grant_types_supported: strings,
+      revocation_endpoint: { type: 'string', format: 'uri' },
+      revocation_endpoint_auth_methods_supported: strings,
+      introspection_endpoint: { type: 'string', format: 'uri' },
+      introspection_endpoint_auth_methods_supported: strings,
+      scopes_supported: { ...strings, description: 'The permissions known now (refreshed within a minute).' },
+      access_token_signing_alg_values_supported: strings,
+      latchkey_registration_endpoint: { type: 'string', format: 'uri', description: 'Absent when registration is off.' },
+      latchkey_login_endpoint: { type: 'string', format: 'uri' },
+      latchkey_refresh_endpoint: { type: 'string', format: 'uri' },
+      latchkey_logout_endpoint: { type: 'string', format: 'uri' },
+      latchkey_logout_all_endpoint: { type: 'string', format: 'uri' },
+      latchkey_userinfo_endpoint: { type: 'string', format: 'uri' },
+      latchkey_access_token_typ: { const: 'at+jwt' },
+      latchkey_access_token_audience: { type: 'string' },
     },
     required: ['issuer', 'jwks_uri', 'response_types_supported'],
   },
