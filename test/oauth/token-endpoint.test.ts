@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { LIMIT_POLICY } from '../../src/limits/policy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, registerAndLogin, uniqueEmail, register } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -371,7 +372,9 @@ describe('client authentication failures count toward brute-force limits', () =>
 
   it('locks out repeated failures of one client from one IP with 429 + Retry-After until the window ends, and records each failure', async () => {
     const target = await createClient(h, { type: 'confidential', grant_types: ['client_credentials'] });
-    for (let i = 0; i < 10; i++) {
+    // The login brute-force policy, counted per (client, IP) and per client (src/limits/attempt-guard.ts).
+    const { points, baseLockSeconds } = LIMIT_POLICY.pairFailures;
+    for (let i = 0; i < points; i++) {
       const res = await postForm(
         h.http,
         '/oauth/token',
@@ -390,9 +393,9 @@ describe('client authentication failures count toward brute-force limits', () =>
     expect(locked.body.error).toBe('too_many_requests');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     const events = await h.services.store.events.list({ type: 'client_auth_failed' });
-    expect(events).toHaveLength(10);
+    expect(events).toHaveLength(points);
     expect(events[0]!.details).toMatchObject({ reason: 'wrong_secret', clientId: target.client_id });
-    h.clock.advance(601);
+    h.clock.advance(baseLockSeconds + 1);
     const later = await postForm(
       h.http,
       '/oauth/token',
