@@ -35,26 +35,6 @@ export function emit(io: Io, options: JsonOption, value: unknown, human: () => s
   else io.stdout(`${human().join('\n')}\n`);
 }
 
-/** "9m 58s", "2h 3m", "3d 4h": the two largest units, for people reading token times. */
-export function formatDuration(milliseconds: number): string {
-  let seconds = Math.round(Math.abs(milliseconds) / 1000);
-  const units: [string, number][] = [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ];
-  const parts: string[] = [];
-  for (const [unit, size] of units) {
-    if (seconds >= size || (unit === 's' && parts.length === 0)) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`);
-      seconds %= size;
-    }
-    if (parts.length === 2) break;
-  }
-  return parts.join(' ');
-}
-
 /** Fixed-width columns for list output. */
 export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
