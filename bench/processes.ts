@@ -100,7 +100,8 @@ export function threadpoolEnv(): Record<string, string> {
 /** What `npm start` runs, read from package.json: its node flags, on the compiled entry point. */
 export async function npmStartArgs(): Promise<string[]> {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.split(/\s+/);
+  // `exec node …`: the shell hands over to node, so signals reach the server (package.json).
+  const words = pkg.scripts.start.split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
   if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
   return [...words.slice(1, -1), path.join(ROOT, 'dist/main.js')];
 }
