@@ -22,15 +22,8 @@ export interface ClientRecord {
   secretRotatedAt: Date | null;
 }
 
-export interface NewClient {
-  id: string;
-  name: string;
-  type: ClientType;
-  grantTypes: GrantType[];
-  scopes: string[];
-  audience: string;
-  secretHash: string | null;
-}
+/** A client to register: the record less what the store sets (creation time, rotation state). */
+export type NewClient = Pick<ClientRecord, 'id' | 'name' | 'type' | 'grantTypes' | 'scopes' | 'audience' | 'secretHash'>;
 
 // Every token request authenticates a client and every client-credentials grant records its
 // token: both are prepared statements (src/store/sql.ts).

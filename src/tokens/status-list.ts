@@ -5,6 +5,7 @@ import { type Clock, epochSeconds } from '../clock.js';
 import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { StatusSlotStore } from '../store/status-slots.js';
+import { STATUS_LIST_TYP } from '../inspect/status-list.js';
 
 // Token Status List, draft-ietf-oauth-status-list-21: how a resource server learns that an
 // access token was revoked without asking Latchkey per request.
@@ -24,9 +25,8 @@ import type { StatusSlotStore } from '../store/status-slots.js';
 export const STATUS_LIST_SIZE = 65_536;
 /** Slots are PostgreSQL integers: the last list whose slots all fit one. */
 export const MAX_LIST_ID = Math.floor(2 ** 31 / STATUS_LIST_SIZE);
-/** §5.1: the `typ` of a Status List Token in JWT format. */
-export const STATUS_LIST_TYP = 'statuslist+jwt';
-export const STATUS_LIST_MEDIA_TYPE = 'application/statuslist+jwt';
+// §5.1 `typ` and §8 media type: one definition, shared with the inspector (src/inspect/, browser-safe).
+export { STATUS_LIST_MEDIA_TYPE, STATUS_LIST_TYP } from '../inspect/status-list.js';
 /** How stale an instance's copy of a list may be: the "+ 1 s" of STATUS_LIST_TTL + 1 s. */
 export const REBUILD_MS = 1_000;
 

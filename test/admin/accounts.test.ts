@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, refresh, registerAndLogin, uniqueEmail } from '../support/auth.js';
+import { PASSWORD, grantRole, refresh, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { undescribed } from '../support/openapi.js';
 
@@ -23,14 +23,7 @@ describe('GET /admin/users/:id', () => {
     const user = await registerAndLogin(h);
     const res = await h.admin.get(`/admin/users/${user.userId}`).expect(200);
     expect(res.body).toEqual({ id: user.userId, email: user.email, createdAt: expect.any(String), disabled: false, roles: [] });
-    await h.admin
-      .put('/admin/roles/clerk')
-      .send({ permissions: ['orders:read'] })
-      .expect((r) => expect(r.status).toBeLessThan(300));
-    await h.admin
-      .put(`/admin/users/${user.userId}/roles`)
-      .send({ roles: ['clerk'] })
-      .expect(200);
+    await grantRole(h, user.userId, 'clerk', ['orders:read']);
     expect((await h.admin.get(`/admin/users/${user.userId}`).expect(200)).body.roles).toEqual(['clerk']);
     expect(res.headers['cache-control']).toBe('no-store');
   });

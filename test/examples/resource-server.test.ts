@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import { SignJWT, decodeJwt } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createResourceServer } from '../../examples/resource-server/app.js';
-import { refresh, registerAndLogin } from '../support/auth.js';
+import { grantRole, refresh, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // examples/resource-server works as its README says: against a listening Latchkey, including
@@ -82,14 +82,7 @@ it('enforces a permission: 403 insufficient_scope without orders:read, 200 with 
   expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", .*scope="orders:read"$/);
 
   // Give the user a role that grants orders:read: the next refresh's token carries the scope.
-  await h.admin
-    .put('/admin/roles/clerk')
-    .send({ permissions: ['orders:read'] })
-    .expect((r) => expect(r.status).toBeLessThan(300));
-  await h.admin
-    .put(`/admin/users/${user.userId}/roles`)
-    .send({ roles: ['clerk'] })
-    .expect(200);
+  await grantRole(h, user.userId, 'clerk', ['orders:read']);
   const refreshed = await refresh(h, user.refreshToken).expect(200);
   const reader = refreshed.body.access_token as string;
   expect(decodeJwt(reader)).toMatchObject({ scope: 'orders:read', roles: ['clerk'] });

@@ -113,3 +113,13 @@ export function lookupBarrier(h: Pick<Harness, 'services'>, count: number): () =
     waiting = [];
   };
 }
+
+/** Creates (or replaces) a role and gives it to the user, through the admin API. */
+export async function grantRole(h: Pick<Harness, 'admin'>, userId: string, role: string, permissions: string[]) {
+  const put = await h.admin.put(`/admin/roles/${role}`).send({ permissions });
+  if (put.status >= 300) throw new Error(`role ${role}: ${put.status} ${JSON.stringify(put.body)}`);
+  await h.admin
+    .put(`/admin/users/${userId}/roles`)
+    .send({ roles: [role] })
+    .expect(200);
+}
