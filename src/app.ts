@@ -12,6 +12,8 @@ import { requireHost } from './http/middleware/host.js';
 import { openApiRoutes } from './http/openapi-routes.js';
 import { adminApiDocument, publicApiDocument } from './http/openapi/document.js';
 import { requestLog } from './http/middleware/request-log.js';
+import { metricsHandler, requestMetrics } from './http/middleware/metrics.js';
+import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { statusListRoutes } from './http/status-list-routes.js';
 import { type DocumentHandler, wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
@@ -55,7 +57,7 @@ function express5(deps: AppDeps): Express {
 /** Request log, metrics and security headers: every request but the public documents' reads. */
 function common(app: Express, deps: AppDeps): Express {
   app.use(requestLog(deps.logger));
-  app.use(deps.metrics.middleware);
+  app.use(requestMetrics(deps.metrics));
   app.use(securityHeaders(deps.config));
   return app;
 }
@@ -87,7 +89,7 @@ function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
       maxAge: 600,
     }),
     cookieParser(),
-    authRoutes(deps, deps.limits),
+    authRoutes(deps, rateLimitMiddleware(deps.limits, deps.metrics)),
   );
   if (deps.config.publicInspector) app.use(inspectorRoutes(deps.config));
   // Server-to-server OAuth endpoints (RFC 6749, 7009, 7662): no cookies, no CORS.
@@ -103,7 +105,7 @@ function adminApp(deps: AppDeps): Express {
   // (a pasted token is never sent to the server).
   app.use(inspectorRoutes(deps.config));
   app.use(adminAuth(deps.config.adminToken));
-  app.get('/metrics', deps.metrics.handler);
+  app.get('/metrics', metricsHandler(deps.metrics));
   app.use(openApiRoutes(adminApiDocument(deps.config)));
   app.use('/admin', adminRoutes(deps));
   app.use(notFoundHandler);

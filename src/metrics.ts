@@ -1,9 +1,7 @@
-import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from './clock.js';
-
-export type LoginOutcome = 'success' | 'failure' | 'locked';
-export type RefreshOutcome = 'rotated' | 'grace' | 'reuse_detected' | 'expired' | 'invalid';
+import type { Refusal } from './limits/attempt-guard.js';
+import type { LoginOutcome, OutcomeCounter, RefreshOutcome } from './sessions/outcome.js';
 
 /** What the key-age gauge reads: the key this instance signs with, from memory (no key material). */
 export interface KeyListing {
@@ -26,37 +24,19 @@ export interface MetricSources {
 }
 
 const PREFIX = 'latchkey_';
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
  * Prometheus metrics, one registry per app instance (served on the admin listener at /metrics).
- * Domain code increments the named counters; the middleware records every request; gauges
- * are read when scraped. Labels never carry raw paths or user input (bounded cardinality).
+ * The domain returns outcomes, counted here (countLogin …); the HTTP middleware
+ * (src/http/middleware/metrics.ts) records every request; gauges are read when scraped.
+ * Labels never carry raw paths or user input (bounded cardinality).
  */
-export class Metrics {
+export class Metrics implements OutcomeCounter {
   readonly registry = new Registry();
 
-  readonly logins = new Counter({
-    name: 'latchkey_logins_total',
-    help: 'Password logins by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
-  readonly refreshes = new Counter({
-    name: 'latchkey_refreshes_total',
-    help: 'Refresh-token presentations by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
-  readonly rateLimited = new Counter({
-    name: 'latchkey_rate_limit_rejections_total',
-    help: 'Requests refused with 429 by limiter',
-    labelNames: ['limiter'] as const,
-    registers: [this.registry],
-  });
-
+  readonly logins = this.#counter('logins_total', 'Password logins by outcome', 'outcome');
+  readonly refreshes = this.#counter('refreshes_total', 'Refresh-token presentations by outcome', 'outcome');
+  readonly rateLimited = this.#counter('rate_limit_rejections_total', 'Requests refused with 429 by limiter', 'limiter');
   readonly httpRequests = new Counter({
     name: 'latchkey_http_requests_total',
     help: 'HTTP requests by method, route template and status',
@@ -72,23 +52,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  #counter<Label extends string>(name: string, help: string, label: Label): Counter<Label> {
+    return new Counter({ name: `${PREFIX}${name}`, help, labelNames: [label], registers: [this.registry] });
+  }
+
   constructor(sources?: MetricSources) {
     // Process metrics (CPU, RSS, heap, GC) and event-loop lag: latchkey_process_*, latchkey_nodejs_*.
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     if (sources) this.#watch(sources);
   }
 
-  /** Records request counts and latency by route template and status, once per request. */
-  readonly middleware: RequestHandler = (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once('close', () => {
-      const method = METHODS.has(req.method) ? req.method : 'other';
-      // A client that went away before the answer was sent has no status.
-      const status = res.headersSent ? res.statusCode : 'aborted';
-      this.recordRequest(method, routeTemplate(req), status, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
-  };
+  // Outcomes of the domain (src/sessions/outcome.ts), each to its counter: the one place they are counted.
+  countLogin({ outcome, refusal }: { outcome: LoginOutcome; refusal?: Refusal }): void {
+    this.logins.inc({ outcome });
+    if (refusal) this.countRefusal(refusal);
+  }
+
+  countRefresh({ outcome }: { outcome: RefreshOutcome }): void {
+    this.refreshes.inc({ outcome });
+  }
+
+  countRefusal({ limiter }: Refusal): void {
+    this.rateLimited.inc({ limiter });
+  }
 
   /** One finished request, for handlers that answer synchronously without the middleware (the public documents, src/http/well-known-routes.ts). */
   recordRequest(method: string, route: string, status: number | 'aborted', seconds: number): void {
@@ -112,10 +98,6 @@ export class Metrics {
     }
     return series;
   }
-
-  readonly handler: RequestHandler = async (_req, res) => {
-    res.set('Content-Type', this.registry.contentType).send(await this.registry.metrics());
-  };
 
   #watch({ keys, clock, databasePool }: MetricSources): void {
     new Gauge({
@@ -152,19 +134,4 @@ export class Metrics {
       },
     });
   }
-}
-
-/**
- * The matched route as written in the code (`/admin/keys/:kid/revoke`), never the raw path.
- * Express keeps `req.route` (relative to its router) after an error left the router, but not
- * the router's mount path; mounts here are static, so the mount is the raw path's leading
- * segments that the route pattern does not account for.
- */
-function routeTemplate(req: Request): string {
-  const pattern = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof pattern !== 'string') return 'unmatched';
-  const routeSegments = pattern.split('/').filter(Boolean);
-  const pathSegments = (req.originalUrl.split('?')[0] ?? '').split('/').filter(Boolean);
-  const mount = pathSegments.slice(0, Math.max(0, pathSegments.length - routeSegments.length));
-  return `/${[...mount.map((s) => s.toLowerCase()), ...routeSegments].join('/')}`;
 }

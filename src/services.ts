@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { AuthRouteLimits } from './http/auth-routes.js';
-import { createRateLimits } from './http/middleware/rate-limit.js';
-import { type AttemptGuard, UNGUARDED } from './limits/attempt-guard.js';
+import type { AttemptGuard } from './limits/attempt-guard.js';
+import { type Limits, createLimits } from './limits/limits.js';
 import { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -25,7 +24,8 @@ export interface Services extends SessionDeps {
   keyAdmin: KeyAdmin;
   logger: Logger;
   metrics: Metrics;
-  limits: Partial<AuthRouteLimits>;
+  /** Request floods and brute force (src/limits/limits.ts). */
+  limits: Limits;
   statusLists: StatusLists;
   /** Client authentications per client and per IP (src/limits/attempt-guard.ts). */
   clientAuthLimits: AttemptGuard;
@@ -47,7 +47,11 @@ export function createServices(input: {
   const keys = new KeyRing(store.signingKeys, sealer);
   const keyAdmin = new KeyAdmin(keys, store.signingKeys, sealer, config, clock, audit);
   const metrics = new Metrics({ keys, clock, databasePool: input.db.poolStats });
-  const limits = createRateLimits(config, store, { clock, metrics });
+  const limits = createLimits({
+    enabled: config.rateLimit,
+    shared: store.kind === 'postgres' ? store.rateLimits : null,
+    clock,
+  });
   return {
     config,
     clock,
@@ -60,7 +64,7 @@ export function createServices(input: {
     hasher: new PasswordHasher(config.argon2),
     metrics,
     limits,
-    clientAuthLimits: limits.clientSecretAttempts ?? UNGUARDED,
+    clientAuthLimits: limits.clientSecretAttempts,
     scopeCatalog: new ScopeCatalog(() => store.roles.allScopes(), clock),
     accessTokens: new AccessTokens(keys, config, clock),
     statusLists: new StatusLists(store.statusSlots, keys, config, clock),

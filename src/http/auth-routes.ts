@@ -19,6 +19,7 @@ import { methodNotAllowed } from './middleware/errors.js';
 import { credentialsSchema, parse } from './validate.js';
 import { loginClient, loginSchema, sendNativeTokens } from './login-client.js';
 
+/** The limits as middleware (src/http/middleware/rate-limit.ts; decided in src/limits/limits.ts). */
 export interface AuthRouteLimits {
   register: RequestHandler;
   /** Sees a failed registration (e.g. email_taken) before it is answered. */
@@ -26,8 +27,6 @@ export interface AuthRouteLimits {
   login: RequestHandler;
   /** Brute-force guard for passwords (login, password change): src/limits/attempt-guard.ts. */
   loginAttempts: AttemptGuard;
-  /** The same guard for client secrets (per client and IP), with its own counters. */
-  clientSecretAttempts: AttemptGuard;
   refresh: RequestHandler;
 }
 

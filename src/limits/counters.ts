@@ -4,8 +4,8 @@ export type { CounterRow } from '../store/rate-limits.js';
 
 /**
  * Where rate-limit counters live. The database store (src/store/rate-limits.ts) shares them
- * between instances; MemoryCounters serves the single-process embedded (PGlite) setup.
- * Every time is passed in from the app's clock.
+ * between instances; MemoryCounters keeps them in this process (src/limits/limits.ts says
+ * which counter lives where). Every time is passed in from the app's clock.
  */
 export interface CounterBackend {
   add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow>;
@@ -17,19 +17,33 @@ export interface CounterBackend {
 const live = (row: CounterRow | undefined, now: Date): row is CounterRow =>
   row !== undefined && (row.expire === null || row.expire.getTime() > now.getTime());
 
-/** Counters in this process's memory: right for one process on an embedded database. */
+/**
+ * Counters in this process's memory, at most `maxKeys` of them. A new key at the cap first
+ * drops the expired counters, then the oldest (the earliest started: a key that starts a new
+ * window moves to the back) until a tenth of the cap is free again, so a flood of distinct
+ * IPs costs amortised constant time a request and never more than `maxKeys` entries. An
+ * evicted counter starts again from zero: with the cap above the number of clients that
+ * send within one window, only a flood from more addresses than that loses counts.
+ */
 export class MemoryCounters implements CounterBackend {
   readonly #rows = new Map<string, CounterRow>();
 
+  constructor(readonly maxKeys = Number.POSITIVE_INFINITY) {}
+
+  /** How many counters are held now (expired ones included until swept). */
+  get size(): number {
+    return this.#rows.size;
+  }
+
   async add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow> {
     const current = this.#rows.get(key);
+    const continues = !replace && live(current, now);
     // As the database store: a refund (negative points) never starts a window below zero.
-    const next = replace
-      ? { points, expire }
-      : live(current, now)
-        ? { points: current.points + points, expire: current.expire }
-        : { points: Math.max(points, 0), expire };
-    this.#rows.set(key, next);
+    const next = continues
+      ? { points: current.points + points, expire: current.expire }
+      : { points: replace ? points : Math.max(points, 0), expire };
+    if (continues) this.#rows.set(key, next);
+    else this.#start(key, next, now);
     return { ...next };
   }
 
@@ -43,9 +57,29 @@ export class MemoryCounters implements CounterBackend {
   }
 
   async deleteExpired(before: Date): Promise<number> {
+    return this.#sweep(before);
+  }
+
+  /** A counter that starts (or restarts) a window goes to the back of the eviction order. */
+  #start(key: string, row: CounterRow, now: Date): void {
+    this.#rows.delete(key);
+    if (this.#rows.size >= this.maxKeys) this.#makeRoom(now);
+    this.#rows.set(key, row);
+  }
+
+  #makeRoom(now: Date): void {
+    this.#sweep(now);
+    const keep = Math.floor(this.maxKeys * 0.9);
+    for (const key of this.#rows.keys()) {
+      if (this.#rows.size <= keep) break;
+      this.#rows.delete(key);
+    }
+  }
+
+  #sweep(before: Date): number {
     let count = 0;
     for (const [key, row] of this.#rows) {
-      if (row.expire !== null && row.expire.getTime() < before.getTime() && this.#rows.delete(key)) count++;
+      if (row.expire !== null && row.expire.getTime() <= before.getTime() && this.#rows.delete(key)) count++;
     }
     return count;
   }

@@ -2,9 +2,9 @@ import type { Audit } from '../audit.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Sealer } from '../keys/sealing.js';
-import type { Metrics } from '../metrics.js';
 import type { PasswordHasher } from '../passwords/hashing.js';
 import type { Store } from '../store/index.js';
+import type { OutcomeCounter } from './outcome.js';
 import { type AccessTokens, FIRST_PARTY_CLIENT_ID } from '../tokens/access-token.js';
 
 export interface SessionDeps {
@@ -15,7 +15,8 @@ export interface SessionDeps {
   audit: Audit;
   clock: Clock;
   config: Config;
-  metrics: Metrics;
+  /** Counts what logins and refreshes ended in (src/metrics.ts implements it). */
+  metrics: OutcomeCounter;
 }
 
 /** Who is asking: for security events and session metadata. Never contains secrets. */

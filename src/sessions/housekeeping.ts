@@ -1,4 +1,5 @@
 import { addSeconds } from '../clock.js';
+import type { Limits } from '../limits/limits.js';
 import type { SessionDeps } from './deps.js';
 
 /** Ended (expired or revoked) sessions are kept this long, then deleted with their tokens. */
@@ -27,14 +28,18 @@ export function purgeClientTokens(deps: Pick<SessionDeps, 'store' | 'clock'>): P
   return deps.store.clients.purgeTokens(deps.clock.now());
 }
 
-/** Runs purgeSessions (and purgeClientTokens) every HOUSEKEEPING_INTERVAL seconds; returns the function that stops it. */
+/**
+ * Runs purgeSessions, purgeClientTokens and the sweep of this process's expired rate-limit
+ * counters (src/limits/limits.ts) every HOUSEKEEPING_INTERVAL seconds; returns the function that stops it.
+ */
 export function startSessionHousekeeping(
-  deps: Pick<SessionDeps, 'store' | 'clock' | 'config'>,
+  deps: Pick<SessionDeps, 'store' | 'clock' | 'config'> & { limits: Pick<Limits, 'sweep'> },
   onError: (error: unknown) => void,
 ): () => void {
   const timer = setInterval(() => {
     purgeSessions(deps).catch(onError);
     purgeClientTokens(deps).catch(onError);
+    deps.limits.sweep().catch(onError);
   }, HOUSEKEEPING_INTERVAL * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,15 +1,36 @@
 import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
-import { type AttemptGuard, UNGUARDED } from '../limits/attempt-guard.js';
+import { type AttemptGuard, type AttemptTicket, UNGUARDED } from '../limits/attempt-guard.js';
 import { grantScope } from '../oauth/scope.js';
 import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
+import type { UserRecord } from '../store/users.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
+import { type Ended, type LoginOutcome, settle } from './outcome.js';
 import { issueForSession } from './refresh.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 import { statusReuseCutoff } from '../tokens/status-list.js';
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'email or password is incorrect');
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The registered client logging in (already authenticated); default the first-party cookie client. */
+  client?: PresentingClient;
+  /** RFC 6749 §3.3: the scope asked for; it also bounds every refresh of this session. */
+  scope?: string[];
+}
+
+/** Password login (the rules: attemptLogin); counts its outcome, then answers the tokens or throws. */
+export async function login(
+  deps: SessionDeps,
+  input: LoginInput,
+  ctx: RequestContext,
+  guard: AttemptGuard = UNGUARDED,
+): Promise<IssuedTokens> {
+  return settle(await attemptLogin(deps, input, ctx, guard), (ended) => deps.metrics.countLogin(ended));
+}
 
 /**
  * Password login. Unknown email and wrong password answer the same error after the same
@@ -19,54 +40,73 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'email or p
  * attempt before any password is checked, so simultaneous guesses cannot outrun the lockout;
  * unknown emails are counted like real ones.
  */
-export async function login(
+export async function attemptLogin(
   deps: SessionDeps,
   input: LoginInput,
   ctx: RequestContext,
-  guard: AttemptGuard = UNGUARDED,
-): Promise<IssuedTokens> {
-  const { store, hasher, audit, clock, config } = deps;
+  guard: AttemptGuard,
+): Promise<Ended<LoginOutcome>> {
   const client = input.client ?? FIRST_PARTY_CLIENT;
   // A scope above the client's ceiling is a bad request whoever logs in: refused before any password work.
   if (input.scope) grantScope({ held: [], requested: input.scope, ceilings: [client.scopes] });
   const { ticket, refusal } = await guard.admit({ subject: input.email, ip: ctx.ip });
-  if (refusal) {
-    // OWASP Authentication Cheat Sheet, "Account Lockout": no password check while locked.
-    deps.metrics.logins.inc({ outcome: 'locked' });
-    deps.metrics.rateLimited.inc({ limiter: refusal.limiter });
-    throw tooManyRequests(refusal.retryAfter);
+  // OWASP Authentication Cheat Sheet, "Account Lockout": no password check while locked.
+  if (refusal) return { outcome: 'locked', refusal, error: tooManyRequests(refusal.retryAfter) };
+  const { user, password, ok } = await checkPassword(deps, input);
+  if (!user || !ok || user.disabledAt) {
+    await recordFailure(deps, ticket, user, ok, ctx);
+    return { outcome: 'failure', error: invalidCredentials() };
   }
+  await upgradeHash(deps, user, password);
+  await ticket.succeeded();
+  return startSession(deps, user, client, input.scope, ctx);
+}
+
+/** The same argon2 work whether or not the account exists, and whether or not the password could match. */
+async function checkPassword({ store, hasher }: SessionDeps, input: LoginInput) {
   const password = normalisePassword(input.password);
   const user = await store.users.findByEmail(input.email);
   // An over-long password cannot match any stored one; still spend the same time on it.
   const plausible = passwordLengthProblem(password) === undefined;
   const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
-  if (!user || !ok || user.disabledAt) {
-    const lockout = await ticket.failed();
-    await audit.record({
-      type: 'login_failed',
-      userId: user?.id ?? null,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      details: { reason: !user ? 'unknown_email' : ok ? 'user_disabled' : 'wrong_password' },
-    });
-    if (lockout) {
-      await audit.record({
-        type: 'login_locked',
-        userId: user?.id ?? null,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        details: { scope: lockout.scope, seconds: lockout.seconds, lockouts: lockout.lockouts },
-      });
-    }
-    deps.metrics.logins.inc({ outcome: 'failure' });
-    throw invalidCredentials();
+  return { user, password, ok };
+}
+
+/** The failed attempt stays counted; the failure, and the lockout it started if any, are security events. */
+async function recordFailure(
+  { audit }: SessionDeps,
+  ticket: AttemptTicket,
+  user: UserRecord | null,
+  ok: boolean,
+  ctx: RequestContext,
+): Promise<void> {
+  const lockout = await ticket.failed();
+  const base = { userId: user?.id ?? null, ip: ctx.ip, requestId: ctx.requestId };
+  await audit.record({
+    ...base,
+    type: 'login_failed',
+    details: { reason: !user ? 'unknown_email' : ok ? 'user_disabled' : 'wrong_password' },
+  });
+  if (lockout) {
+    const { scope, seconds, lockouts } = lockout;
+    await audit.record({ ...base, type: 'login_locked', details: { scope, seconds, lockouts } });
   }
-  if (hasher.needsRehash(user.passwordHash)) {
-    // Parameters rose since this hash was made: upgrade it while we hold the plaintext.
-    await store.users.updatePasswordHash(user.id, await hasher.hash(password));
-  }
-  await ticket.succeeded();
+}
+
+/** Parameters rose since this hash was made: upgrade it while we hold the plaintext. */
+async function upgradeHash({ store, hasher }: SessionDeps, user: UserRecord, password: string): Promise<void> {
+  if (hasher.needsRehash(user.passwordHash)) await store.users.updatePasswordHash(user.id, await hasher.hash(password));
+}
+
+/** The session, its first refresh token and the success event in one statement; then the access token. */
+async function startSession(
+  deps: SessionDeps,
+  user: UserRecord,
+  client: PresentingClient,
+  scope: string[] | undefined,
+  ctx: RequestContext,
+): Promise<Ended<LoginOutcome>> {
+  const { store, audit, clock, config } = deps;
   const now = clock.now();
   const refresh = newRefreshToken();
   const expiresAt = addSeconds(now, config.refreshTokenTtl);
@@ -88,7 +128,7 @@ export async function login(
     statusReuseBefore: statusReuseCutoff(now, config),
     event, // written with the session, in the same statement
     clientId: client.id,
-    scope: input.scope,
+    scope,
   });
   if (!session) {
     // Disabled or deleted while the password was being checked: nothing was written.
@@ -98,16 +138,7 @@ export async function login(
   }
   audit.logged({ ...event, sessionId: session.id });
   const grants = await store.roles.grantsOf(user.id);
-  const issued = await issueForSession(deps, session, grants, { client, requested: input.scope });
-  deps.metrics.logins.inc({ outcome: 'success' });
-  return { ...issued, refreshToken: refresh.token, refreshMaxAge: refreshMaxAge(expiresAt, now, config.refreshIdleTtl) };
-}
-
-export interface LoginInput {
-  email: string;
-  password: string;
-  /** The registered client logging in (already authenticated); default the first-party cookie client. */
-  client?: PresentingClient;
-  /** RFC 6749 §3.3: the scope asked for; it also bounds every refresh of this session. */
-  scope?: string[];
+  const issued = await issueForSession(deps, session, grants, { client, requested: scope });
+  const refreshMaxAgeSeconds = refreshMaxAge(expiresAt, now, config.refreshIdleTtl);
+  return { outcome: 'success', tokens: { ...issued, refreshToken: refresh.token, refreshMaxAge: refreshMaxAgeSeconds } };
 }

@@ -4,6 +4,7 @@ import { grantScope } from '../oauth/scope.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { Grants, PresentedToken, SessionRecord } from '../store/sessions.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
+import { type Ended, type RefreshOutcome, settle } from './outcome.js';
 import { statusReference } from '../tokens/status-list.js';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
@@ -32,18 +33,28 @@ export interface RefreshOptions {
   scope?: readonly string[];
 }
 
+/** Refresh-token rotation (the rules: presentRefreshToken); counts its outcome, then answers the tokens or throws. */
 export async function rotateRefreshToken(
   deps: SessionDeps,
   presented: unknown,
   ctx: RequestContext,
   options: RefreshOptions = {},
 ): Promise<IssuedTokens> {
+  return settle(await presentRefreshToken(deps, presented, ctx, options), (ended) => deps.metrics.countRefresh(ended));
+}
+
+type Refreshed = Ended<RefreshOutcome>;
+const refused = (outcome: RefreshOutcome, description: string): Refreshed => ({ outcome, error: invalidGrant(description) });
+
+export async function presentRefreshToken(
+  deps: SessionDeps,
+  presented: unknown,
+  ctx: RequestContext,
+  options: RefreshOptions = {},
+): Promise<Refreshed> {
   const { store, clock } = deps;
   const { client = FIRST_PARTY_CLIENT, scope: requested } = options;
-  if (!looksLikeRefreshToken(presented)) {
-    deps.metrics.refreshes.inc({ outcome: 'invalid' });
-    throw invalidGrant('refresh token is missing or malformed');
-  }
+  if (!looksLikeRefreshToken(presented)) return refused('invalid', 'refresh token is missing or malformed');
   // Above the client's own ceiling: refused before anything is read or written.
   if (requested) grantScope({ held: [], requested, ceilings: [client.scopes] });
   const hash = hashRefreshToken(presented);
@@ -61,21 +72,13 @@ export async function rotateRefreshToken(
     requestedScope: requested,
   });
   let found = presentedToken;
-  if (!found) {
-    deps.metrics.refreshes.inc({ outcome: 'invalid' });
-    throw invalidGrant('refresh token is not recognised');
-  }
-  if (found.session.clientId !== client.id) {
-    // Not the owner's reuse: a stranger's presentation must not let it revoke the owner's session.
-    deps.metrics.refreshes.inc({ outcome: 'invalid' });
-    throw invalidGrant('refresh token was not issued to this client');
-  }
+  if (!found) return refused('invalid', 'refresh token is not recognised');
+  // Not the owner's reuse: a stranger's presentation must not let it revoke the owner's session.
+  if (found.session.clientId !== client.id) return refused('invalid', 'refresh token was not issued to this client');
   const grant = { client, requested };
-  if (rotated) {
-    deps.metrics.refreshes.inc({ outcome: 'rotated' });
-    return issue(deps, found, grant, next.token, now);
-  }
-  await rejectDeadSession(deps, found, now, ctx);
+  if (rotated) return { outcome: 'rotated', tokens: await issue(deps, found, grant, next.token, now) };
+  const dead = await rejectDeadSession(deps, found, now, ctx);
+  if (dead) return dead;
   const scopeRefusal = scopeAboveSession(found.session, requested);
 
   if (found.usedAt === null) {
@@ -83,18 +86,18 @@ export async function rotateRefreshToken(
     // lost the race to a concurrent refresh with the same token (judge it as a used token).
     if (scopeRefusal) throw scopeRefusal;
     found = (await store.sessions.findPresentedToken(hash)) ?? found;
-    await rejectDeadSession(deps, found, now, ctx);
+    const died = await rejectDeadSession(deps, found, now, ctx);
+    if (died) return died;
   }
 
   const successor = openGraceSuccessor(deps, found, hash, now);
   if (successor) {
     if (scopeRefusal) throw scopeRefusal;
-    deps.metrics.refreshes.inc({ outcome: 'grace' });
-    return issue(deps, found, grant, successor, now);
+    return { outcome: 'grace', tokens: await issue(deps, found, grant, successor, now) };
   }
 
   await revokeForReuse(deps, found, now, ctx);
-  throw invalidGrant('refresh token was already used; the session has been revoked');
+  return refused('reuse_detected', 'refresh token was already used; the session has been revoked');
 }
 
 /**
@@ -128,44 +131,50 @@ function openGraceSuccessor(deps: SessionDeps, token: PresentedToken, tokenHash:
   return undefined;
 }
 
-async function rejectDeadSession(deps: SessionDeps, token: PresentedToken, now: Date, ctx: RequestContext): Promise<void> {
+/** A revoked session, a disabled user, an expired session: the refusal (revoking what is still live), or undefined. */
+async function rejectDeadSession(
+  deps: SessionDeps,
+  token: PresentedToken,
+  now: Date,
+  ctx: RequestContext,
+): Promise<Refreshed | undefined> {
   const { session } = token;
   if (session.revokedAt) {
-    deps.metrics.refreshes.inc({ outcome: 'reuse_detected' });
     // Contract: a token of a revoked session is a detection too; the family is already dead.
     const event = reuseEvent(token, null, ctx, { alreadyRevoked: true, revokedReason: session.revokedReason });
     await deps.audit.record(event);
-    throw invalidGrant('refresh token belongs to a revoked session');
+    return refused('reuse_detected', 'refresh token belongs to a revoked session');
   }
   if (token.userDisabled) {
     // Disabling revokes every session in its own transaction; this is the defence behind it.
     // Before grace and reuse: an unrotated token here is not a lost race, and no successor opens.
-    deps.metrics.refreshes.inc({ outcome: 'invalid' });
-    const event: SecurityEvent = {
+    await endSession(deps, token, now, ctx, {
       type: 'session_revoked',
-      userId: session.userId,
-      sessionId: session.id,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
+      reason: 'user_disabled',
       details: { reason: 'user_disabled' },
-    };
-    if (await deps.store.sessions.revoke(session.id, 'user_disabled', now, event)) deps.audit.logged(event);
-    throw invalidGrant('refresh token belongs to a revoked session');
+    });
+    return refused('invalid', 'refresh token belongs to a revoked session');
   }
   const expiry = sessionExpiry(session, now, deps.config.refreshIdleTtl);
   if (expiry) {
-    deps.metrics.refreshes.inc({ outcome: 'expired' });
-    const event: SecurityEvent = {
-      type: 'session_expired',
-      userId: session.userId,
-      sessionId: session.id,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      details: { expiry },
-    };
-    if (await deps.store.sessions.revoke(session.id, 'expired', now, event)) deps.audit.logged(event);
-    throw invalidGrant(expiry === 'absolute' ? 'session has expired' : 'session expired after inactivity');
+    await endSession(deps, token, now, ctx, { type: 'session_expired', reason: 'expired', details: { expiry } });
+    return refused('expired', expiry === 'absolute' ? 'session has expired' : 'session expired after inactivity');
   }
+  return undefined;
+}
+
+/** Revokes the token's session with its event, logged only by the request that revoked it. */
+async function endSession(
+  deps: SessionDeps,
+  token: PresentedToken,
+  now: Date,
+  ctx: RequestContext,
+  end: { type: 'session_revoked' | 'session_expired'; reason: 'user_disabled' | 'expired'; details: Record<string, string> },
+): Promise<void> {
+  const { session } = token;
+  const base = { userId: session.userId, sessionId: session.id, ip: ctx.ip, requestId: ctx.requestId };
+  const event: SecurityEvent = { ...base, type: end.type, details: end.details };
+  if (await deps.store.sessions.revoke(session.id, end.reason, now, event)) deps.audit.logged(event);
 }
 
 /** Absolute expiry is fixed at login; idle expiry counts from the last successful refresh. */
@@ -179,7 +188,6 @@ async function revokeForReuse(deps: SessionDeps, token: PresentedToken, now: Dat
   const newest = await deps.store.sessions.newestTokenId(token.session.id);
   const event = reuseEvent(token, newest, ctx, { usedAt: token.usedAt?.toISOString() ?? null });
   await deps.store.sessions.revoke(token.session.id, 'reuse_detected', now, event);
-  deps.metrics.refreshes.inc({ outcome: 'reuse_detected' });
   deps.audit.logged(event);
 }
 

@@ -32,7 +32,7 @@ export async function changePassword(
   // The login counters, keyed the same way: guesses here and at /auth/login add up.
   const { ticket, refusal } = await guard.admit({ subject: who.email, ip: ctx.ip });
   if (refusal) {
-    deps.metrics.rateLimited.inc({ limiter: refusal.limiter });
+    deps.metrics.countRefusal(refusal);
     throw tooManyRequests(refusal.retryAfter);
   }
   const current = normalisePassword(input.currentPassword);
