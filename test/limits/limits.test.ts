@@ -1,0 +1,137 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryCounters } from '../../src/limits/counters.js';
+import { createLimits } from '../../src/limits/limits.js';
+import { LIMIT_POLICY } from '../../src/limits/policy.js';
+import type { RateLimitStore } from '../../src/store/rate-limits.js';
+import { FakeClock } from '../support/clock.js';
+import { usingPostgres } from '../support/database.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { refresh, registerAndLogin } from '../support/auth.js';
+
+// Where each limit counts (src/limits/limits.ts): floods in this instance's memory, brute force
+// in the shared counters. Small policies keep the loops short.
+
+const policy = { ...LIMIT_POLICY, refreshPerIp: { points: 3, duration: 60 }, loginPerIp: { points: 3, duration: 60 } };
+
+/** The shared counters as the limits see them, recording which counters were written. */
+function sharedCounters() {
+  const memory = new MemoryCounters();
+  const written: string[] = [];
+  const shared = {
+    add: (key: string, points: number, expire: Date | null, now: Date, replace: boolean) => {
+      written.push(key.split(':')[0] ?? key); // the limiter's name
+      return memory.add(key, points, expire, now, replace);
+    },
+    get: (key: string, now: Date) => memory.get(key, now),
+    delete: (key: string) => memory.delete(key),
+    deleteExpired: (before: Date) => memory.deleteExpired(before),
+  };
+  return { shared: shared as unknown as RateLimitStore, written };
+}
+
+describe('flood limits (per IP, in memory)', () => {
+  it('refuse past the limit with the seconds until the window ends, per IP, and never touch the shared counters', async () => {
+    const clock = new FakeClock();
+    const { shared, written } = sharedCounters();
+    const limits = createLimits({ enabled: true, shared, clock, policy });
+    for (let i = 0; i < 3; i++) expect(await limits.refreshPerIp.hit('192.0.2.1')).toBeUndefined();
+    clock.advance(20);
+    expect(await limits.refreshPerIp.hit('192.0.2.1')).toEqual({ limiter: 'refresh_ip', retryAfter: 40 });
+    expect(await limits.refreshPerIp.hit('192.0.2.2')).toBeUndefined();
+    clock.advance(40);
+    expect(await limits.refreshPerIp.hit('192.0.2.1')).toBeUndefined();
+    expect(written).toEqual([]);
+
+    // The brute-force guard still counts in the shared counters.
+    await limits.loginAttempts.admit({ subject: 'someone@example.com', ip: '192.0.2.1' });
+    expect(written).toContain('login_pair');
+  });
+
+  it('count separately on each instance: N instances allow N times the per-IP rate', async () => {
+    const clock = new FakeClock();
+    const { shared } = sharedCounters();
+    const [a, b] = [
+      createLimits({ enabled: true, shared, clock, policy }),
+      createLimits({ enabled: true, shared, clock, policy }),
+    ];
+    for (let i = 0; i < 3; i++) await a.loginPerIp.hit('192.0.2.9');
+    expect(await a.loginPerIp.hit('192.0.2.9')).toMatchObject({ limiter: 'login_ip' });
+    expect(await b.loginPerIp.hit('192.0.2.9')).toBeUndefined();
+  });
+
+  it('are swept by housekeeping once their window has ended', async () => {
+    const clock = new FakeClock();
+    const limits = createLimits({ enabled: true, shared: null, clock, policy });
+    for (let i = 1; i <= 5; i++) await limits.refreshPerIp.hit(`192.0.2.${i}`);
+    expect(await limits.sweep()).toBe(0);
+    clock.advance(60);
+    expect(await limits.sweep()).toBe(5);
+  });
+
+  it('hold at most the cap of counters under a flood of distinct IPs, and still limit the IP that floods', async () => {
+    const clock = new FakeClock();
+    const limits = createLimits({ enabled: true, shared: null, clock, policy, memoryCap: 100 });
+    for (let i = 0; i < 3; i++) await limits.refreshPerIp.hit('198.51.100.1');
+    for (let i = 0; i < 5000; i++) await limits.refreshPerIp.hit(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+    clock.advance(60);
+    // Everything held is now expired: what the sweep finds is what was held.
+    expect(await limits.sweep()).toBeLessThanOrEqual(100);
+    for (let i = 0; i < 3; i++) await limits.refreshPerIp.hit('198.51.100.1');
+    expect(await limits.refreshPerIp.hit('198.51.100.1')).toMatchObject({ limiter: 'refresh_ip' });
+  });
+});
+
+describe('MemoryCounters with a cap', () => {
+  const add = (counters: MemoryCounters, key: string, now: Date, seconds = 60) =>
+    counters.add(key, 1, new Date(now.getTime() + seconds * 1000), now, false);
+
+  it('drops expired counters first, then the oldest, and never holds more than the cap', async () => {
+    const clock = new FakeClock();
+    const counters = new MemoryCounters(10);
+    await add(counters, 'short', clock.now(), 1);
+    for (let i = 0; i < 9; i++) await add(counters, `old-${i}`, clock.now());
+    clock.advance(2);
+    await add(counters, 'old-0', clock.now()); // a live counter continues in place
+    await add(counters, 'new', clock.now());
+    // The expired one went; nothing live had to.
+    expect(counters.size).toBe(10);
+    expect(await counters.get('short', clock.now())).toBeNull();
+    expect(await counters.get('old-0', clock.now())).toEqual({ points: 2, expire: expect.any(Date) });
+
+    await add(counters, 'newer', clock.now());
+    // At the cap with nothing expired: the oldest go, down to 90 % of the cap, then the new one.
+    expect(counters.size).toBe(10);
+    expect(await counters.get('old-0', clock.now())).toBeNull();
+    expect(await counters.get('newer', clock.now())).toMatchObject({ points: 1 });
+    expect(await counters.get('new', clock.now())).toMatchObject({ points: 1 });
+    for (let i = 0; i < 1000; i++) await add(counters, `flood-${i}`, clock.now());
+    expect(counters.size).toBeLessThanOrEqual(10);
+  });
+});
+
+describe.runIf(usingPostgres())('a refresh on PostgreSQL', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('sends exactly one SQL statement, the rotation: the per-IP limit counts in memory', async () => {
+    const { refreshToken } = await registerAndLogin(h);
+    const sent: string[] = [];
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    // Every statement node-postgres sends, from Prisma's adapter and the prepared statements alike.
+    const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const [first] = args as [string | { name?: string; text: string }];
+      sent.push(typeof first === 'string' ? first : (first.name ?? first.text));
+      return original.apply(this, args);
+    } as never);
+    try {
+      await refresh(h, refreshToken).expect(200);
+    } finally {
+      query.mockRestore();
+    }
+    expect(sent).toEqual(['latchkey_present_and_rotate']);
+  });
+});
