@@ -15,12 +15,15 @@ export interface LimitPolicy {
 }
 
 /**
- * The default abuse limits (documented in SECURITY.md). Generous enough that people behind
+ * The default abuse limits (documented in SECURITY.md). The per-IP request limits (`loginPerIp`,
+ * `registerPerIp`, `refreshPerIp`) are flood limits counted in each instance's memory; the
+ * failure counters and `registerTakenPerIp` are brute-force limits, shared on PostgreSQL
+ * (src/limits/limits.ts says why). Generous enough that people behind
  * one NAT and the test suite never meet them; tight enough that online guessing is hopeless:
  * OWASP Authentication Cheat Sheet, "Protect Against Automated Attacks" / "Account Lockout".
  */
 export const LIMIT_POLICY: LimitPolicy = {
-  /** Every login request, per client IP. */
+  /** Every login request, per client IP (flood: per instance). */
   loginPerIp: { points: 100, duration: 60 },
   /**
    * Consecutive failed logins per (email, IP) pair before that pair is locked. Success resets.
@@ -34,10 +37,10 @@ export const LIMIT_POLICY: LimitPolicy = {
    * window ends; IPs the owner has used keep working, so an attacker cannot lock the owner out.
    */
   accountFailures: { points: 50, duration: 3600, trustSeconds: 30 * 86_400 },
-  /** Every registration request, per client IP (each costs an argon2 hash). */
+  /** Every registration request, per client IP (each costs an argon2 hash; flood: per instance). */
   registerPerIp: { points: 100, duration: 3600 },
-  /** `email_taken` answers per client IP: registration as an account-enumeration oracle. */
+  /** `email_taken` answers per client IP: registration as an account-enumeration oracle (shared). */
   registerTakenPerIp: { points: 20, duration: 3600 },
-  /** Every refresh request, per client IP. */
+  /** Every refresh request, per client IP (flood: per instance; a refresh token cannot be guessed). */
   refreshPerIp: { points: 300, duration: 60 },
 };
