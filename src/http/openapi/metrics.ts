@@ -1,6 +1,6 @@
 import type { Paths } from './types.js';
 
-// GET /metrics on the admin listener (src/metrics.ts).
+// GET /metrics on the admin listener (src/http/middleware/metrics.ts serves src/metrics.ts).
 
 export function metricsPaths(): Paths {
   return {
