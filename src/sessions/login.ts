@@ -7,7 +7,7 @@ import type { SecurityEvent } from '../store/security-events.js';
 import type { UserRecord } from '../store/users.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
 import { type Ended, type LoginOutcome, settle } from './outcome.js';
-import { issueForSession } from './refresh.js';
+import { issueForSession } from './issue.js';
 import { newRefreshToken, refreshMaxAge } from './refresh-token.js';
 import { statusReuseCutoff } from '../tokens/status-list.js';
 

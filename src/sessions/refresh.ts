@@ -2,10 +2,10 @@ import { addSeconds } from '../clock.js';
 import { type AppError, invalidGrant } from '../errors.js';
 import { grantScope } from '../oauth/scope.js';
 import type { SecurityEvent } from '../store/security-events.js';
-import type { Grants, PresentedToken, SessionRecord } from '../store/sessions.js';
+import type { PresentedToken, SessionRecord } from '../store/sessions.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
+import { type Grant, issueForSession } from './issue.js';
 import { type Ended, type RefreshOutcome, settle } from './outcome.js';
-import { statusReference } from '../tokens/status-list.js';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, refreshMaxAge } from './refresh-token.js';
 
 // Refresh-token rotation with reuse detection (RFC 9700 §4.14.2, RFC 6749 §10.4), top to bottom.
@@ -46,6 +46,7 @@ export async function rotateRefreshToken(
 type Refreshed = Ended<RefreshOutcome>;
 const refused = (outcome: RefreshOutcome, description: string): Refreshed => ({ outcome, error: invalidGrant(description) });
 
+/** The rules above, top to bottom: how this presentation ended (rotated, grace, or the refusal and why). */
 export async function presentRefreshToken(
   deps: SessionDeps,
   presented: unknown,
@@ -218,11 +219,6 @@ function scopeAboveSession(session: SessionRecord, requested: readonly string[] 
   }
 }
 
-interface Grant {
-  client: PresentingClient;
-  requested: readonly string[] | undefined;
-}
-
 async function issue(deps: SessionDeps, token: PresentedToken, grant: Grant, refreshToken: string, now: Date) {
   const { session } = token;
   const tokens = await issueForSession(deps, session, token.grants, grant);
@@ -231,26 +227,4 @@ async function issue(deps: SessionDeps, token: PresentedToken, grant: Grant, ref
     refreshToken,
     refreshMaxAge: refreshMaxAge(session.expiresAt, now, deps.config.refreshIdleTtl),
   };
-}
-
-/**
- * The access token of a user session, for login and refresh alike: the user's roles, and the
- * scope their permissions give within the request and the client's and session's ceilings.
- */
-export async function issueForSession(
-  deps: Pick<SessionDeps, 'accessTokens' | 'config'>,
-  session: Pick<SessionRecord, 'id' | 'userId' | 'scope' | 'statusSlot'>,
-  grants: Grants,
-  { client, requested }: Grant,
-): Promise<Omit<IssuedTokens, 'refreshToken' | 'refreshMaxAge'>> {
-  const scope = grantScope({ held: grants.permissions, requested, ceilings: [client.scopes, session.scope] });
-  const access = await deps.accessTokens.issue({
-    subject: session.userId,
-    sessionId: session.id,
-    clientId: client.id,
-    scope,
-    roles: grants.roles,
-    status: statusReference(deps.config.issuer, session.statusSlot),
-  });
-  return { accessToken: access.token, expiresIn: access.expiresIn, sessionId: session.id, scope, roles: grants.roles };
 }
