@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
-import { revokeSessions } from './sessions.js';
+import { revokeSessions } from './session-revocation.js';
 import type { UserSummary } from './users.js';
 
 type Tx = Prisma.TransactionClient;
@@ -16,7 +16,7 @@ export interface NewResetToken {
  * one transaction, and each begins by locking the user row, so that changes to one account
  * (password change, reset, disable, delete) run one after another, always taking their locks
  * in the same order (user, then sessions, then reset tokens): no deadlock between them. A login
- * in progress waits on that lock too (CREATE_SESSION, src/store/sessions.ts).
+ * in progress waits on that lock too (CREATE_SESSION, src/store/session-statements.ts).
  */
 export class AccountStore {
   constructor(private readonly prisma: PrismaClient) {}
