@@ -2,7 +2,7 @@ import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
 import { type AttemptGuard, UNGUARDED } from '../limits/attempt-guard.js';
 import { grantScope } from '../oauth/scope.js';
-import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
+import { normalisePassword } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
 import { issueForSession } from './refresh.js';
@@ -38,9 +38,7 @@ export async function login(
   }
   const password = normalisePassword(input.password);
   const user = await store.users.findByEmail(input.email);
-  // An over-long password cannot match any stored one; still spend the same time on it.
-  const plausible = passwordLengthProblem(password) === undefined;
-  const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
+  const ok = await hasher.check(user?.passwordHash, password);
   if (!user || !ok || user.disabledAt) {
     const lockout = await ticket.failed();
     await audit.record({
