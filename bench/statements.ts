@@ -1,5 +1,5 @@
 // `npm run bench:statements`: what one refresh costs the database layer alone, without HTTP. The
-// rotation statement (src/store/sessions.ts) run back to back by 64 concurrent chains over a
+// rotation statement (src/store/session-statements.ts) run back to back by 64 concurrent chains over a
 // 10-connection pool, three ways: through Prisma's `$queryRaw`, through pg as an unnamed statement
 // (parsed and planned on every call), and through pg as a named prepared statement (what the
 // server does, src/store/sql.ts). Needs DATABASE_URL=postgresql://… (a fresh database is created
@@ -10,7 +10,7 @@ import { freshPostgresDatabase } from './database.js';
 import { openDatabase, parseDatabaseUrl } from '../src/store/database.js';
 import { applyMigrations } from '../src/store/migrate.js';
 import { createStore } from '../src/store/index.js';
-import { PRESENT_AND_ROTATE } from '../src/store/sessions.js';
+import { PRESENT_AND_ROTATE } from '../src/store/session-statements.js';
 
 const base = process.env.DATABASE_URL;
 if (!base?.startsWith('postgres')) {

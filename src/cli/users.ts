@@ -36,6 +36,22 @@ function positiveInteger(value: string): number {
   return Number(value);
 }
 
+/** A command on one user, named by `--email`: `act` gets the admin client and the user found. */
+function userCommand(
+  users: Command,
+  io: Io,
+  name: string,
+  description: string,
+  act: (admin: AdminClient, user: FoundUser, options: ByEmail) => Promise<void>,
+): void {
+  withAdminOptions(users.command(name).description(description))
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: ByEmail) => {
+      const admin = adminClient(io, options);
+      await act(admin, await findByEmail(admin, options.email), options);
+    });
+}
+
 export function registerUserCommands(program: Command, io: Io): void {
   const users = program.command('users').description('user accounts and their sessions');
 
@@ -50,18 +66,18 @@ export function registerUserCommands(program: Command, io: Io): void {
       emit(io, options, user, () => [`created user ${user.email} (id ${user.id})`]);
     });
 
-  withAdminOptions(
-    users.command('revoke-sessions').description('end every session of a user; their access tokens fail /auth/me at once'),
-  )
-    .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: ByEmail) => {
-      const admin = adminClient(io, options);
-      const user = await findByEmail(admin, options.email);
+  userCommand(
+    users,
+    io,
+    'revoke-sessions',
+    'end every session of a user; their access tokens fail /auth/me at once',
+    async (admin, user, options) => {
       const { revoked } = await admin.post<{ revoked: number }>(userPath(user, '/revoke-sessions'));
       emit(io, options, { id: user.id, email: user.email, revoked }, () => [
         `revoked ${plural(revoked, 'session')} of ${user.email}`,
       ]);
-    });
+    },
+  );
 
   withAdminOptions(users.command('list').description('list users, oldest first (follows every page)'))
     .option('--limit <n>', 'list at most this many users', positiveInteger)
@@ -86,50 +102,44 @@ export function registerUserCommands(program: Command, io: Io): void {
       );
     });
 
-  withAdminOptions(
-    users
-      .command('reset-password')
-      .description('issue a single-use password reset token (15 minutes) for you to deliver to the user'),
-  )
-    .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: ByEmail) => {
-      const admin = adminClient(io, options);
-      const user = await findByEmail(admin, options.email);
+  userCommand(
+    users,
+    io,
+    'reset-password',
+    'issue a single-use password reset token (15 minutes) for you to deliver to the user',
+    async (admin, user, options) => {
       const reset = await admin.post<{ reset_token: string; expiresAt: string }>(userPath(user, '/password-reset'));
       emit(io, options, { id: user.id, email: user.email, ...reset }, () => [
         `reset token for ${user.email} (single use, valid until ${reset.expiresAt}):`,
         reset.reset_token,
       ]);
-    });
+    },
+  );
 
-  withAdminOptions(
-    users.command('disable').description('disable a user: every session ends; no login, refresh or reset until enabled'),
-  )
-    .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: ByEmail) => {
-      const admin = adminClient(io, options);
-      const user = await findByEmail(admin, options.email);
+  userCommand(
+    users,
+    io,
+    'disable',
+    'disable a user: every session ends; no login, refresh or reset until enabled',
+    async (admin, user, options) => {
       const result = await admin.post<ListedUser & { revoked: number }>(userPath(user, '/disable'));
       emit(io, options, result, () => [`disabled ${user.email}; revoked ${plural(result.revoked, 'session')}`]);
-    });
+    },
+  );
 
-  withAdminOptions(users.command('enable').description('enable a disabled user again (ended sessions stay ended)'))
-    .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: ByEmail) => {
-      const admin = adminClient(io, options);
-      const user = await findByEmail(admin, options.email);
-      const result = await admin.post<ListedUser>(userPath(user, '/enable'));
-      emit(io, options, result, () => [`enabled ${user.email}`]);
-    });
+  userCommand(users, io, 'enable', 'enable a disabled user again (ended sessions stay ended)', async (admin, user, options) => {
+    const result = await admin.post<ListedUser>(userPath(user, '/enable'));
+    emit(io, options, result, () => [`enabled ${user.email}`]);
+  });
 
-  withAdminOptions(
-    users.command('delete').description('delete a user with their sessions and tokens (security events keep the id)'),
-  )
-    .requiredOption('--email <email>', 'email address of the user')
-    .action(async (options: ByEmail) => {
-      const admin = adminClient(io, options);
-      const user = await findByEmail(admin, options.email);
+  userCommand(
+    users,
+    io,
+    'delete',
+    'delete a user with their sessions and tokens (security events keep the id)',
+    async (admin, user, options) => {
       await admin.delete(userPath(user));
       emit(io, options, { id: user.id, email: user.email, deleted: true }, () => [`deleted ${user.email} (id ${user.id})`]);
-    });
+    },
+  );
 }

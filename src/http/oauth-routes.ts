@@ -44,6 +44,14 @@ export function oauthRoutes(deps: SessionDeps & ClientAuthDeps, limits: OAuthRou
     return found;
   };
 
+  /** RFC 7009 §2.1, RFC 7662 §2.1: the authenticated client and the `token` it asks about. */
+  const tokenQuery = async (req: Parameters<RequestHandler>[0], options: { confidential: boolean }) => {
+    const caller = await client(req, options);
+    const { token } = req.body as FormParams;
+    if (token === undefined) throw invalidRequest('token: is required');
+    return { caller, token };
+  };
+
   router
     .route('/token')
     .post(limits.perIp ?? pass, formBody, async (req, res) => {
@@ -57,10 +65,8 @@ export function oauthRoutes(deps: SessionDeps & ClientAuthDeps, limits: OAuthRou
   router
     .route('/revoke')
     .post(limits.perIp ?? pass, formBody, async (req, res) => {
-      const params = req.body as FormParams;
-      const caller = await client(req, { confidential: false });
-      if (params.token === undefined) throw invalidRequest('token: is required');
-      await revoke(deps, caller, params.token, requestContext(req));
+      const { caller, token } = await tokenQuery(req, { confidential: false });
+      await revoke(deps, caller, token, requestContext(req));
       // RFC 7009 §2.2: 200 whether or not the token was known or valid.
       res.status(200).end();
     })
@@ -69,10 +75,8 @@ export function oauthRoutes(deps: SessionDeps & ClientAuthDeps, limits: OAuthRou
   router
     .route('/introspect')
     .post(limits.perIp ?? pass, formBody, async (req, res) => {
-      const params = req.body as FormParams;
-      const caller = await client(req, { confidential: true });
-      if (params.token === undefined) throw invalidRequest('token: is required');
-      res.json(await introspect(deps, caller, params.token));
+      const { caller, token } = await tokenQuery(req, { confidential: true });
+      res.json(await introspect(deps, caller, token));
     })
     .all(methodNotAllowed('POST'));
 

@@ -1,5 +1,6 @@
 import * as argon2 from 'argon2';
 import type { Config } from '../config.js';
+import { passwordLengthProblem } from './policy.js';
 
 // argon2id at no less than OWASP's parameters (config refuses lower ones). node-argon2
 // hashes on libuv's thread pool, never on the event loop.
@@ -44,6 +45,18 @@ export class PasswordHasher {
       weaker('m', this.#options.memoryCost) ||
       weaker('t', this.#options.timeCost)
     );
+  }
+
+  /**
+   * Checks a presented password against a user's stored hash (undefined: no such user) in the
+   * same time either way. An over-long password cannot match any stored hash: it too is checked
+   * against the dummy hash, so its length does not show in the time taken.
+   */
+  check(storedHash: string | undefined, normalisedPassword: string): Promise<boolean> {
+    const plausible = passwordLengthProblem(normalisedPassword) === undefined;
+    return storedHash !== undefined && plausible
+      ? this.verify(storedHash, normalisedPassword)
+      : this.verifyDummy(normalisedPassword);
   }
 
   /**

@@ -2,7 +2,7 @@ import { AppError, tooManyRequests } from '../errors.js';
 import { addSeconds } from '../clock.js';
 import { type AttemptGuard, type AttemptTicket, UNGUARDED } from '../limits/attempt-guard.js';
 import { grantScope } from '../oauth/scope.js';
-import { normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
+import { normalisePassword } from '../passwords/policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { UserRecord } from '../store/users.js';
 import { FIRST_PARTY_CLIENT, type IssuedTokens, type PresentingClient, type RequestContext, type SessionDeps } from './deps.js';
@@ -66,9 +66,7 @@ export async function attemptLogin(
 async function checkPassword({ store, hasher }: SessionDeps, input: LoginInput) {
   const password = normalisePassword(input.password);
   const user = await store.users.findByEmail(input.email);
-  // An over-long password cannot match any stored one; still spend the same time on it.
-  const plausible = passwordLengthProblem(password) === undefined;
-  const ok = user && plausible ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
+  const ok = await hasher.check(user?.passwordHash, password);
   return { user, password, ok };
 }
 

@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
-import { revokeSessions } from './sessions.js';
+import { revokeSessions } from './session-revocation.js';
 import type { UserSummary } from './users.js';
 
 type Tx = Prisma.TransactionClient;
@@ -11,12 +11,20 @@ export interface NewResetToken {
   hash: string;
 }
 
+/** A user's new password (already hashed), when, and the event that records it. */
+interface NewPassword {
+  userId: string;
+  passwordHash: string;
+  now: Date;
+  event: SecurityEvent;
+}
+
 /**
  * Changes to one account that span users, sessions, reset tokens and security events: each is
  * one transaction, and each begins by locking the user row, so that changes to one account
  * (password change, reset, disable, delete) run one after another, always taking their locks
  * in the same order (user, then sessions, then reset tokens): no deadlock between them. A login
- * in progress waits on that lock too (CREATE_SESSION, src/store/sessions.ts).
+ * in progress waits on that lock too (CREATE_SESSION, src/store/session-statements.ts).
  */
 export class AccountStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -26,23 +34,13 @@ export class AccountStore {
    * the caller's own session is still live (read after the lock: a concurrent change that
    * revoked it has committed by then), so two sessions cannot each throw the other out.
    */
-  changePassword(input: {
-    userId: string;
-    sessionId: string;
-    passwordHash: string;
-    now: Date;
-    event: SecurityEvent;
-  }): Promise<{ revoked: number } | null> {
-    const { userId, sessionId, passwordHash, now, event } = input;
+  changePassword(input: NewPassword & { sessionId: string }): Promise<{ revoked: number } | null> {
+    const { userId, sessionId } = input;
     return this.prisma.$transaction(async (tx) => {
       if (!(await lockUser(tx, userId))) return null;
       const own = await tx.session.count({ where: { id: sessionId, userId, revokedAt: null } });
       if (own !== 1) return null;
-      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
-      const { count: revoked } = await revokeSessions(tx, { userId, id: { not: sessionId } }, 'password_changed', now);
-      await spendResetTokens(tx, userId, now);
-      await tx.securityEvent.create({ data: securityEventRow(withDetails(event, { revoked }), now) });
-      return { revoked };
+      return replacePassword(tx, input, 'password_changed', { not: sessionId });
     });
   }
 
@@ -79,14 +77,8 @@ export class AccountStore {
    * so of concurrent redemptions exactly one wins; the winner's password, the revocation of
    * every session and the event commit with the claim. Null when the token could not be claimed.
    */
-  redeemResetToken(input: {
-    tokenHash: string;
-    userId: string;
-    passwordHash: string;
-    now: Date;
-    event: SecurityEvent;
-  }): Promise<{ revoked: number } | null> {
-    const { tokenHash, userId, passwordHash, now, event } = input;
+  redeemResetToken(input: NewPassword & { tokenHash: string }): Promise<{ revoked: number } | null> {
+    const { tokenHash, userId, now } = input;
     return this.prisma.$transaction(async (tx) => {
       if (!(await lockUser(tx, userId))) return null;
       const claimed = await tx.passwordResetToken.updateMany({
@@ -94,11 +86,7 @@ export class AccountStore {
         data: { usedAt: now },
       });
       if (claimed.count !== 1) return null;
-      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
-      const { count: revoked } = await revokeSessions(tx, { userId }, 'password_reset', now);
-      await spendResetTokens(tx, userId, now);
-      await tx.securityEvent.create({ data: securityEventRow(withDetails(event, { revoked }), now) });
-      return { revoked };
+      return replacePassword(tx, input, 'password_reset');
     });
   }
 
@@ -157,6 +145,25 @@ async function lockUser(tx: Tx, userId: string, strength: 'FOR NO KEY UPDATE' | 
 
 const FOR_UPDATE = Prisma.sql`FOR UPDATE`;
 const FOR_NO_KEY_UPDATE = Prisma.sql`FOR NO KEY UPDATE`;
+
+/**
+ * A new password, by any route, in the caller's transaction: the hash, the revocation of the
+ * user's sessions (all, or all but `keep`), the outstanding reset tokens spent, and the event
+ * with how many sessions ended.
+ */
+async function replacePassword(
+  tx: Tx,
+  input: NewPassword,
+  reason: 'password_changed' | 'password_reset',
+  keep?: { not: string },
+): Promise<{ revoked: number }> {
+  const { userId, passwordHash, now, event } = input;
+  await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+  const { count: revoked } = await revokeSessions(tx, keep ? { userId, id: keep } : { userId }, reason, now);
+  await spendResetTokens(tx, userId, now);
+  await tx.securityEvent.create({ data: securityEventRow(withDetails(event, { revoked }), now) });
+  return { revoked };
+}
 
 /** A password that changed by any route makes every outstanding reset token useless. */
 function spendResetTokens(tx: Tx, userId: string, now: Date) {

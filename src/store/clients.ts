@@ -3,6 +3,7 @@ import type { Client } from './generated/client.js';
 import { type SecurityEvent, securityEventRow } from './security-events.js';
 import type { SessionStore } from './sessions.js';
 import { type SqlRunner, defineStatement } from './sql.js';
+import { TAKE_STATUS_SLOT } from './status-slots.js';
 
 export type ClientType = 'confidential' | 'public';
 export type GrantType = 'client_credentials' | 'refresh_token';
@@ -36,27 +37,18 @@ const FIND_CLIENT = defineStatement('latchkey_find_client', `SELECT ${CLIENT_COL
 /**
  * $1 jti, $2 client id, $3 now, $4 expiry, $5 reuse only status slots freed before this, $6 when
  * no token carrying the new slot verifies any more (expiry + skew). Only while the client exists
- * (a deleted client gets none). The token takes a status-list slot in the same statement, as a
- * session does at login (src/store/sessions.ts, CREATE_SESSION).
+ * (a deleted client gets none). The token takes a status-list slot in the same statement
+ * (TAKE_STATUS_SLOT), as a session does at login; the slot is free again from $6.
  */
 const RECORD_CLIENT_TOKEN = defineStatement(
   'latchkey_record_client_token',
   `WITH client AS (
      SELECT client_id FROM clients WHERE client_id = $2
-   ), reusable AS (
-     SELECT slot FROM status_slots WHERE free_at <= $5 AND EXISTS (SELECT 1 FROM client)
-      ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
-   ), reused AS (
-     UPDATE status_slots SET holder = $1::uuid, revoked = false, free_at = $6, token_ttl = 0
-      WHERE slot IN (SELECT slot FROM reusable)
-     RETURNING slot
-   ), fresh AS (
-     INSERT INTO status_slots (holder, token_ttl, free_at) SELECT $1::uuid, 0, $6 FROM client
-      WHERE NOT EXISTS (SELECT 1 FROM reusable)
-     RETURNING slot
-   )
+   ), slot_request AS (
+     SELECT $1::uuid AS holder, $5::timestamptz AS reuse_before, 0 AS token_ttl, $6::timestamptz AS free_at FROM client
+   ), ${TAKE_STATUS_SLOT}
    INSERT INTO client_tokens (jti, client_id, created_at, expires_at, status_slot)
-   SELECT $1::uuid, client_id, $3, $4, (SELECT slot FROM reused UNION ALL SELECT slot FROM fresh) FROM client
+   SELECT $1::uuid, client_id, $3, $4, (SELECT slot FROM taken_slot) FROM client
    RETURNING jti::text AS jti, status_slot AS "statusSlot"`,
 );
 

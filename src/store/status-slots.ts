@@ -1,9 +1,33 @@
 import type { PrismaClient } from './generated/client.js';
 
 /**
- * The status-list slots (src/tokens/status-list.ts). Slots are taken with the session that holds
- * them (src/store/sessions.ts, CREATE_SESSION) and revoked by the database when the session ends
- * (trigger `latchkey_session_ended`); this store only reads them to build the lists.
+ * How a new holder takes a status-list slot, as CTEs for the statement that creates the holder
+ * (CREATE_SESSION, src/store/session-statements.ts; RECORD_CLIENT_TOKEN, src/store/clients.ts).
+ * That statement first defines `slot_request`: at most one row of (holder uuid, reuse_before
+ * timestamptz, token_ttl int, free_at timestamptz), none when nothing is to be created. The holder
+ * gets the lowest free slot whose reuse cutoff has passed (`free_at <= reuse_before`; SKIP LOCKED:
+ * concurrent callers take different ones), else a new slot; `taken_slot` is the slot it got.
+ */
+export const TAKE_STATUS_SLOT = `reusable AS (
+      SELECT slot FROM status_slots WHERE free_at <= (SELECT reuse_before FROM slot_request)
+       ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
+    ), reused AS (
+      UPDATE status_slots sl SET holder = r.holder, revoked = false, free_at = r.free_at, token_ttl = r.token_ttl
+        FROM slot_request r
+       WHERE sl.slot IN (SELECT slot FROM reusable)
+      RETURNING sl.slot
+    ), fresh AS (
+      INSERT INTO status_slots (holder, token_ttl, free_at)
+      SELECT holder, token_ttl, free_at FROM slot_request WHERE NOT EXISTS (SELECT 1 FROM reusable)
+      RETURNING slot
+    ), taken_slot AS (
+      SELECT slot FROM reused UNION ALL SELECT slot FROM fresh
+    )`;
+
+/**
+ * The status-list slots (src/tokens/status-list.ts). Slots are taken with their holder
+ * (TAKE_STATUS_SLOT above) and revoked by the database when the session ends (trigger
+ * `latchkey_session_ended`); this store only reads them to build the lists.
  */
 export class StatusSlotStore {
   constructor(private readonly prisma: PrismaClient) {}

@@ -10,7 +10,7 @@ import { STATUS_LIST_TYP } from '../inspect/status-list.js';
 // Token Status List, draft-ietf-oauth-status-list-21: how a resource server learns that an
 // access token was revoked without asking Latchkey per request.
 //
-// Allocation (src/store/sessions.ts, CREATE_SESSION): a session takes one slot at login and every
+// Allocation (src/store/status-slots.ts, TAKE_STATUS_SLOT): a session takes one slot at login and every
 // access token of that session carries it, so revoking the session is one bit however many
 // tokens it issued, and a refresh (the hot path) allocates nothing. A slot goes back to the pool
 // only once every token that carried it has expired (its holder's end + ACCESS_TOKEN_TTL + skew)

@@ -1,6 +1,6 @@
 import { AppError, invalidToken, tooManyRequests } from '../errors.js';
 import { type AttemptGuard, UNGUARDED } from '../limits/attempt-guard.js';
-import { assertAcceptableNewPassword, normalisePassword, passwordLengthProblem } from '../passwords/policy.js';
+import { assertAcceptableNewPassword, normalisePassword } from '../passwords/policy.js';
 import type { RequestContext, SessionDeps } from '../sessions/deps.js';
 import type { SecurityEvent } from '../store/security-events.js';
 
@@ -37,8 +37,7 @@ export async function changePassword(
   }
   const current = normalisePassword(input.currentPassword);
   const user = await store.users.findById(who.userId);
-  const plausible = passwordLengthProblem(current) === undefined;
-  const ok = user && plausible ? await hasher.verify(user.passwordHash, current) : await hasher.verifyDummy(current);
+  const ok = await hasher.check(user?.passwordHash, current);
   const base = { userId: who.userId, sessionId: who.sessionId, ip: ctx.ip, requestId: ctx.requestId };
   if (!ok) {
     const lockout = await ticket.failed();

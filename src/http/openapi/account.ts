@@ -1,5 +1,5 @@
 import { passwordChangeSchema, passwordResetSchema } from '../account-routes.js';
-import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid } from './components.js';
+import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid, pathParameter } from './components.js';
 import type { Operation, Paths, Schema } from './types.js';
 
 // The signed-in user's sessions and password, and the operator-started password reset
@@ -25,13 +25,7 @@ export const accountSchemas: Record<string, Schema> = {
   },
 };
 
-const sessionId = {
-  name: 'id',
-  in: 'path' as const,
-  required: true,
-  description: "One of the user's own sessions.",
-  schema: { type: 'string' },
-};
+const sessionId = pathParameter('id', { description: "One of the user's own sessions." });
 
 const listSessions: Operation = {
   operationId: 'listSessions',

@@ -1,19 +1,13 @@
 import { clientSecretBody, createClientBody } from '../admin-client-routes.js';
-import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref } from './components.js';
-import type { Parameter, Paths, Schema } from './types.js';
+import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, pathParameter } from './components.js';
+import type { Paths, Schema } from './types.js';
 
 // Admin API: registered OAuth clients (src/http/admin-client-routes.ts; CONTRACT Part 2 "Clients").
 
 const tags = ['admin: clients'];
 const clientIdSchema: Schema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', examples: ['lkc_2mW6v0y1QqkzN7cXbE4a9g'] };
 const clientSecret: Schema = { type: 'string', minLength: 1, description: 'Shown once; only its hash is kept.' };
-const clientId: Parameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The client id (`client_id`); anything that cannot be one is 404.',
-  schema: { type: 'string' },
-};
+const clientId = pathParameter('id', { description: 'The client id (`client_id`); anything that cannot be one is 404.' });
 
 /** What the admin API shows of a client: never a secret or its hash. */
 const clientProperties = {

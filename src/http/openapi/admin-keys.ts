@@ -1,6 +1,6 @@
 import { SIGNING_ALGS } from '../../config.js';
 import { rotateBody } from '../admin-routes.js';
-import { JSON_BODY_ERRORS, dateTime, errors, json, jsonRequest, ref } from './components.js';
+import { JSON_BODY_ERRORS, dateTime, errors, json, jsonRequest, ref, pathParameter } from './components.js';
 import type { Paths, Schema } from './types.js';
 
 // Admin API: signing keys (src/http/admin-routes.ts, src/keys/).
@@ -69,7 +69,7 @@ export function adminKeyPaths(): Paths {
         operationId: 'revokeKey',
         summary: 'Revoke a key: out of the JWKS at once, its tokens rejected; the active key is replaced at once',
         tags,
-        parameters: [{ name: 'kid', in: 'path', required: true, schema: kid }],
+        parameters: [pathParameter('kid', { schema: kid })],
         responses: {
           200: json('The key is revoked (revoking a revoked key changes nothing).', {
             type: 'object',

@@ -1,21 +1,17 @@
 import { ROLE_NAME } from '../../roles/roles.js';
 import { roleBody, userRolesBody } from '../admin-role-routes.js';
 import { userId } from './admin-users.js';
-import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid } from './components.js';
-import type { Parameter, Paths, Schema } from './types.js';
+import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid, pathParameter } from './components.js';
+import type { Paths, Schema } from './types.js';
 
 // Admin API: roles and users' roles (src/http/admin-role-routes.ts; CONTRACT Part 2 "Scopes, roles
 // and permissions").
 
 const tags = ['admin: roles'];
 const roleNameSchema: Schema = { type: 'string', pattern: ROLE_NAME.source };
-const roleName: Parameter = {
-  name: 'name',
-  in: 'path',
-  required: true,
+const roleName = pathParameter('name', {
   description: 'The role name: letters, digits and `_ . : -`, at most 64 characters.',
-  schema: { type: 'string' },
-};
+});
 const permissions: Schema = { type: 'array', items: { type: 'string' }, uniqueItems: true };
 
 export const adminRoleSchemas: Record<string, Schema> = {

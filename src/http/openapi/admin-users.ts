@@ -1,7 +1,7 @@
 import { USER_PAGE_DEFAULT, USER_PAGE_MAX } from '../../users/list.js';
 import { credentialsSchema } from '../validate.js';
-import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid } from './components.js';
-import type { Parameter, Paths, Schema } from './types.js';
+import { JSON_BODY_ERRORS, dateTime, empty, errors, json, jsonRequest, ref, uuid, pathParameter } from './components.js';
+import type { Paths, Schema } from './types.js';
 
 // Admin API: users and their sessions (src/http/admin-user-routes.ts; CONTRACT "Admin API and CLI",
 // Part 2 "Accounts and sessions"). The admin listener's own user schemas live here, apart from the
@@ -10,7 +10,7 @@ import type { Parameter, Paths, Schema } from './types.js';
 const tags = ['admin: users'];
 const email: Schema = { type: 'string', format: 'email' };
 
-export const userId: Parameter = { name: 'id', in: 'path', required: true, description: 'The user id.', schema: uuid };
+export const userId = pathParameter('id', { description: 'The user id.', schema: uuid });
 
 const adminUserProperties = { id: uuid, email, createdAt: dateTime, disabled: { type: 'boolean' } };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../errors.js';
-import type { Components, Header, MediaType, Ref, RequestBody, Response, Responses, Schema } from './types.js';
+import type { Components, Header, MediaType, Parameter, Ref, RequestBody, Response, Responses, Schema } from './types.js';
 
 // Building blocks every route group uses: the contract's error shape (one $ref), the headers
 // some errors carry, and small constructors so a route's description stays a few lines.
@@ -135,6 +135,26 @@ function mediaType(schema: z.ZodType | Schema): MediaType {
   const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   return { schema: jsonSchema };
 }
+
+/** A path parameter (Express `:name`, OpenAPI `{name}`): always required; a string unless `schema` says more. */
+export function pathParameter(name: string, options: { description?: string; schema?: Schema }): Parameter {
+  const { description, schema = { type: 'string' } } = options;
+  return { name, in: 'path', required: true, ...(description !== undefined && { description }), schema };
+}
+
+/** `Cache-Control: public, max-age=N` on a response any cache may keep; `description` says what sets N. */
+export function publicCacheControl(description: string): Record<string, Header> {
+  return { 'Cache-Control': { description, required: true, schema: { type: 'string', pattern: '^public, max-age=[0-9]+$' } } };
+}
+
+/** `ETag` on a response a cache revalidates (RFC 9110 §8.8.3; `If-None-Match`, §13.1.2). */
+export const ETAG: Record<string, Header> = {
+  ETag: {
+    description: 'Send it back in `If-None-Match` to revalidate.',
+    required: true,
+    schema: { type: 'string', pattern: '^"[^"]+"$' },
+  },
+};
 
 export const uuid: Schema = { type: 'string', format: 'uuid' };
 export const dateTime: Schema = { type: 'string', format: 'date-time' };

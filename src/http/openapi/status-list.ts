@@ -1,21 +1,10 @@
 import { STATUS_LIST_MEDIA_TYPE } from '../../tokens/status-list.js';
-import { empty, errors } from './components.js';
-import type { Header, Paths } from './types.js';
+import { ETAG, empty, errors, pathParameter, publicCacheControl } from './components.js';
+import type { Paths } from './types.js';
 
 // GET /statuslists/{id} (src/http/status-list-routes.ts; draft-ietf-oauth-status-list §8).
 
-const headers: Record<string, Header> = {
-  'Cache-Control': {
-    description: '`public, max-age=STATUS_LIST_TTL`: the token’s `ttl`.',
-    required: true,
-    schema: { type: 'string', pattern: '^public, max-age=[0-9]+$' },
-  },
-  ETag: {
-    description: 'Send it back in `If-None-Match` to revalidate.',
-    required: true,
-    schema: { type: 'string', pattern: '^"[^"]+"$' },
-  },
-};
+const headers = { ...publicCacheControl('`public, max-age=STATUS_LIST_TTL`: the token’s `ttl`.'), ...ETAG };
 
 export function statusListPaths(): Paths {
   return {
@@ -26,15 +15,7 @@ export function statusListPaths(): Paths {
         description:
           'The `status_list.uri` claim of an access token points here; bit `idx` set means revoked. Readable from any origin.',
         tags: ['discovery'],
-        parameters: [
-          {
-            name: 'id',
-            in: 'path',
-            required: true,
-            description: 'The list number (1, 2, …); anything else is 404.',
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [pathParameter('id', { description: 'The list number (1, 2, …); anything else is 404.' })],
         responses: {
           200: {
             description: 'The signed Status List Token (a JWT, `typ: statuslist+jwt`).',

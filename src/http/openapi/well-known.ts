@@ -1,6 +1,6 @@
 import { SIGNING_ALGS } from '../../config.js';
-import { empty, json, ref } from './components.js';
-import type { Header, Paths, Schema } from './types.js';
+import { ETAG, empty, json, publicCacheControl, ref } from './components.js';
+import type { Paths, Schema } from './types.js';
 
 // The public documents resource servers fetch (src/http/well-known-routes.ts).
 
@@ -61,20 +61,7 @@ export const wellKnownSchemas: Record<string, Schema> = {
   },
 };
 
-const publicCache: Record<string, Header> = {
-  'Cache-Control': {
-    description: '`public, max-age=JWKS_MAX_AGE`: any cache may keep it that long.',
-    required: true,
-    schema: { type: 'string', pattern: '^public, max-age=[0-9]+$' },
-  },
-};
-const etag: Record<string, Header> = {
-  ETag: {
-    description: 'Send it back in `If-None-Match` to revalidate.',
-    required: true,
-    schema: { type: 'string', pattern: '^"[^"]+"$' },
-  },
-};
+const publicCache = publicCacheControl('`public, max-age=JWKS_MAX_AGE`: any cache may keep it that long.');
 
 export function wellKnownPaths(): Paths {
   return {
@@ -86,8 +73,8 @@ export function wellKnownPaths(): Paths {
           'Every key that is about to sign, signs, or signed tokens that have not expired yet. Readable from any origin.',
         tags,
         responses: {
-          200: json('The JWK Set (RFC 7517 §5).', ref('schemas/Jwks'), { ...publicCache, ...etag }),
-          304: empty('Not modified: the `If-None-Match` tag is current.', { ...publicCache, ...etag }),
+          200: json('The JWK Set (RFC 7517 §5).', ref('schemas/Jwks'), { ...publicCache, ...ETAG }),
+          304: empty('Not modified: the `If-None-Match` tag is current.', { ...publicCache, ...ETAG }),
         },
       },
     },
