@@ -13,7 +13,7 @@ const newIp = () => `198.51.100.${++nextIp}`;
 beforeAll(async () => {
   h = await startHarness({ TRUST_PROXY: 'loopback' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const login = (email: string, password: string, ip: string, agent = h.http) =>
   agent.post('/auth/login').set('X-Forwarded-For', ip).send({ email, password });

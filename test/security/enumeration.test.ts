@@ -13,7 +13,7 @@ beforeAll(async () => {
   h = await startHarness({ RATE_LIMIT: 'false' }, { realArgon2: true });
   ({ email } = await register(h.http));
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const attempt = (address: string) => h.http.post('/auth/login').send({ email: address, password: 'not the password' });
 

@@ -15,7 +15,7 @@ const requestId = (label: string) => `${label}-${++seq}`;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 /** The one row and the one log line for this request id and type. */
 async function eventFor(type: SecurityEventType, id: string) {

@@ -36,6 +36,18 @@ export function postForm(
   return request.send(typeof form === 'string' ? form : new URLSearchParams(form).toString());
 }
 
+/** A registered client's HTTP Basic credentials (RFC 6749 §2.3.1). */
+export const credentials = (client: RegisteredClient) => ({ id: client.client_id, secret: client.client_secret! });
+
+/** POST /oauth/token with `form`; `client` (or explicit credentials) authenticates with HTTP Basic. */
+export function tokenRequest(
+  h: Pick<Harness, 'http'>,
+  form: Record<string, string> | string,
+  client?: RegisteredClient | { id: string; secret: string },
+) {
+  return postForm(h.http, '/oauth/token', form, client && ('client_id' in client ? credentials(client) : client));
+}
+
 /** A user logged in through a registered client (native app): tokens in the body, no cookie. */
 export async function nativeLogin(
   h: Pick<Harness, 'http'>,
