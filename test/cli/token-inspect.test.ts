@@ -118,15 +118,15 @@ describe('token inspect', () => {
     ],
     [
       'alg not allowed (HS256)',
-      async () => `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64(goodClaims())}.c2ln`,
+      () => `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64(goodClaims())}.c2ln`,
       /^invalid: alg not allowed: "HS256" \(allowed: ES256, EdDSA, RS256, PS256\)$/,
     ],
     [
       'alg not allowed (none)',
-      async () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(goodClaims())}.`,
+      () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(goodClaims())}.`,
       /^invalid: alg not allowed: "none" \(allowed: ES256, EdDSA, RS256, PS256\)$/,
     ],
-    ['malformed token', async () => 'not.a-jwt', /^invalid: malformed token: 2 parts separated by "\.", a JWS has 3$/],
+    ['malformed token', () => 'not.a-jwt', /^invalid: malformed token: 2 parts separated by "\.", a JWS has 3$/],
   ])('%s → exit 1, naming exactly that defect', async (_name, make, reason) => {
     const run = await inspect(await make());
     expect(run.code, run.stdout + run.stderr).toBe(1);

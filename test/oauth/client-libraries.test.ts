@@ -132,7 +132,7 @@ describe('standard OAuth client libraries', () => {
     };
 
     it('discovers and gets client-credentials tokens with client_secret_basic and client_secret_post', async () => {
-      for (const auth of [client.ClientSecretBasic(service.client_secret!), client.ClientSecretPost(service.client_secret!)]) {
+      for (const auth of [client.ClientSecretBasic(service.client_secret), client.ClientSecretPost(service.client_secret)]) {
         const config = await discover(service.client_id, auth);
         expect(config.serverMetadata().token_endpoint).toMatch(/\/oauth\/token$/);
         const tokens = await client.clientCredentialsGrant(config, { scope: 'reports:write' });
@@ -147,7 +147,7 @@ describe('standard OAuth client libraries', () => {
       const native = await discover(app.client_id, client.None());
       const rotated = await client.refreshTokenGrant(native, login.refreshToken);
       expect(rotated.refresh_token).not.toBe(login.refreshToken);
-      const resourceServer = await discover(rs.client_id, client.ClientSecretPost(rs.client_secret!));
+      const resourceServer = await discover(rs.client_id, client.ClientSecretPost(rs.client_secret));
       const live = await client.tokenIntrospection(resourceServer, rotated.access_token);
       expect(live).toMatchObject({ active: true, sub: login.userId, token_type: 'access_token' });
       await client.tokenRevocation(native, rotated.refresh_token!);

@@ -70,7 +70,7 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms\n${stderr.join('\n')}`)), timeoutMs);
     let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
@@ -82,7 +82,7 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
         resolve({ port: record.port, adminPort: record.adminPort });
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening\n${stderr.join('')}`));
