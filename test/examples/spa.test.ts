@@ -60,13 +60,19 @@ async function openSignedOut(context: BrowserContext, origin: string) {
   return page;
 }
 
+/** A new user, signed in through the page served same-site, in a browser context of its own. */
+async function signedInSameSite() {
+  const user = await register(h.http);
+  const context = await browser.newContext();
+  const page = await openSignedOut(context, sameSite);
+  await logIn(page, user.email);
+  await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${user.email}.`);
+  return { ...user, context, page };
+}
+
 describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT }, () => {
   it('logs in with an HttpOnly Secure cookie over http://localhost, keeping the access token out of storage', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
 
     const [cookie, ...others] = await context.cookies(`http://localhost:${latchkey.port}/auth`);
     expect(others).toEqual([]);
@@ -77,11 +83,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('restores the session on reload by refreshing (the token was only in memory)', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
     const before = (await context.cookies())[0]!.value;
 
     const refreshed = page.waitForResponse((r) => r.url().endsWith('/auth/refresh'));
@@ -93,11 +95,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('keeps the session when two tabs refresh with the same cookie at the same moment (grace window)', async () => {
-    const { email, id } = await register(h.http);
-    const context = await browser.newContext();
-    const first = await openSignedOut(context, sameSite);
-    await logIn(first, email);
-    await expect.poll(() => status(first).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, id, context, page: first } = await signedInSameSite();
 
     // Both refreshes reach the database together, each presenting the cookie the login set.
     const release = lookupBarrier(h, 2);
@@ -121,11 +119,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('logs out: the cookie is cleared and a reload stays signed out', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
     await page.click('#logout');
     await expect.poll(() => status(page).textContent()).toBe('Signed out.');
     expect(await context.cookies()).toEqual([]);

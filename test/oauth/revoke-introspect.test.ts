@@ -2,7 +2,15 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refresh, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { type RegisteredClient, createClient, credentials, nativeLogin, postForm, tokenRequest } from '../support/oauth.js';
+import {
+  type RegisteredClient,
+  createClient,
+  credentials,
+  nativeLogin,
+  postForm,
+  publicRefresh,
+  tokenRequest,
+} from '../support/oauth.js';
 
 // POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662).
 
@@ -145,11 +153,7 @@ describe('revocation and introspection', () => {
       expect(res.text).toBe('');
       const session = await h.database.db.prisma.session.findFirstOrThrow({ where: { userId: login.userId } });
       expect(session.revokedReason).toBe('revoked_by_client');
-      const after = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const after = await publicRefresh(h, app, login.refreshToken);
       expect(after.status).toBe(400);
       expect((await h.services.store.events.list({ type: 'token_revoked' })).some((e) => e.sessionId === session.id)).toBe(true);
     });
@@ -200,11 +204,7 @@ describe('revocation and introspection', () => {
       const sessions = await h.database.db.prisma.session.findMany({ where: { userId: { in: [a.userId, b.userId] } } });
       expect(sessions.map((s) => s.revokedReason)).toEqual(['client_deleted', 'client_deleted']);
       for (const login of [a, b]) {
-        const r = await tokenRequest(h, {
-          grant_type: 'refresh_token',
-          refresh_token: login.refreshToken,
-          client_id: doomed.client_id,
-        });
+        const r = await publicRefresh(h, doomed, login.refreshToken);
         expect(r.status).toBe(401); // the client itself is gone
         expect((await introspect(login.accessToken)).body).toEqual({ active: false });
       }

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, registerAndLogin, uniqueEmail, register } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { undescribed } from '../support/openapi.js';
-import { type RegisteredClient, basic, createClient, nativeLogin, tokenRequest, writeCounts } from '../support/oauth.js';
+import {
+  type RegisteredClient,
+  basic,
+  createClient,
+  nativeLogin,
+  publicRefresh,
+  tokenRequest,
+  writeCounts,
+} from '../support/oauth.js';
 
 // POST /oauth/token (RFC 6749 §4.4, §6, §5.2) and POST /auth/login with a client_id.
 
@@ -196,11 +204,7 @@ describe('POST /oauth/token', () => {
 
     it('rotates through the same rules as the cookie endpoint: new token each time, the old one is reuse', async () => {
       const login = await nativeLogin(h, app);
-      const first = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const first = await publicRefresh(h, app, login.refreshToken);
       expect(first.status).toBe(200);
       expect(first.headers['cache-control']).toBe('no-store');
       expect(first.body).toEqual({
@@ -213,18 +217,10 @@ describe('POST /oauth/token', () => {
       expect(decodeJwt(first.body.access_token)).toMatchObject({ client_id: app.client_id, sub: login.userId });
       // Past the grace window the old token is reuse: 400 invalid_grant here, and the session dies.
       h.clock.advance(h.config.refreshReuseInterval + 1);
-      const reuse = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const reuse = await publicRefresh(h, app, login.refreshToken);
       expect(reuse.status).toBe(400);
       expect(reuse.body.error).toBe('invalid_grant');
-      const newest = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: first.body.refresh_token,
-        client_id: app.client_id,
-      });
+      const newest = await publicRefresh(h, app, first.body.refresh_token);
       expect(newest.status).toBe(400);
       const session = await h.database.db.prisma.session.findFirstOrThrow({ where: { userId: login.userId } });
       expect(session.revokedReason).toBe('reuse_detected');
@@ -238,11 +234,7 @@ describe('POST /oauth/token', () => {
       expect(stranger.body.error).toBe('invalid_grant');
       expect(await writeCounts(h)).toEqual(before);
       // The owner's token still rotates normally.
-      const owner = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const owner = await publicRefresh(h, app, login.refreshToken);
       expect(owner.status).toBe(200);
     });
 
@@ -250,11 +242,7 @@ describe('POST /oauth/token', () => {
       const cookieUser = await registerAndLogin(h);
       const native = await nativeLogin(h, app);
       const before = await writeCounts(h);
-      const atToken = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: cookieUser.refreshToken,
-        client_id: app.client_id,
-      });
+      const atToken = await publicRefresh(h, app, cookieUser.refreshToken);
       expect(atToken.status).toBe(400);
       expect(atToken.body.error).toBe('invalid_grant');
       const atCookie = await refresh(h, native.refreshToken);
@@ -262,26 +250,14 @@ describe('POST /oauth/token', () => {
       expect(atCookie.body.error).toBe('invalid_grant');
       expect(await writeCounts(h)).toEqual(before);
       expect((await refresh(h, cookieUser.refreshToken)).status).toBe(200);
-      expect(
-        (
-          await tokenRequest(h, {
-            grant_type: 'refresh_token',
-            refresh_token: native.refreshToken,
-            client_id: app.client_id,
-          })
-        ).status,
-      ).toBe(200);
+      expect((await publicRefresh(h, app, native.refreshToken)).status).toBe(200);
     });
 
     it('a missing refresh_token is invalid_request; an unknown one is invalid_grant 400', async () => {
       const missing = await tokenRequest(h, { grant_type: 'refresh_token', client_id: app.client_id });
       expect(missing.status).toBe(400);
       expect(missing.body.error).toBe('invalid_request');
-      const unknown = await tokenRequest(h, {
-        grant_type: 'refresh_token',
-        refresh_token: 'A'.repeat(43),
-        client_id: app.client_id,
-      });
+      const unknown = await publicRefresh(h, app, 'A'.repeat(43));
       expect(unknown.status).toBe(400);
       expect(unknown.body.error).toBe('invalid_grant');
     });

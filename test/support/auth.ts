@@ -57,6 +57,13 @@ export async function registerAndLogin(h: Pick<Harness, 'http' | 'config'>, emai
   return { userId: user.id, email, password: user.password, accessToken: res.body.access_token, refreshToken: cookie.value };
 }
 
+let lastIp = 0;
+/**
+ * A client IP no other request of this test file used (RFC 5737 TEST-NET-2), for
+ * X-Forwarded-For behind TRUST_PROXY=loopback: each test plays its own set of clients.
+ */
+export const newIp = () => `198.51.100.${++lastIp}`;
+
 export function refresh(h: Pick<Harness, 'http' | 'config'>, token: string) {
   return h.http.post('/auth/refresh').set('Cookie', `${h.config.refreshCookieName}=${token}`);
 }

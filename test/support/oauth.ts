@@ -48,6 +48,16 @@ export function tokenRequest(
   return postForm(h.http, '/oauth/token', form, client && ('client_id' in client ? credentials(client) : client));
 }
 
+/** grant_type=refresh_token by a public client, which names itself with client_id (RFC 6749 §6). */
+export function publicRefresh(
+  h: Pick<Harness, 'http'>,
+  client: RegisteredClient,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(h, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, ...extra });
+}
+
 /** A user logged in through a registered client (native app): tokens in the body, no cookie. */
 export async function nativeLogin(
   h: Pick<Harness, 'http'>,
