@@ -172,7 +172,7 @@ async function experiment(name: string, fault: () => Promise<void>, clients: Cli
   await walking;
   // One last refresh of every chain, on a healthy system: a session that is not lost works.
   const final = new Tally();
-  await Promise.all(clients.map((c, i) => (c.lost ? undefined : step(c, urls, i, final))));
+  await Promise.all(clients.map((c, i) => (c.lost ? Promise.resolve(0) : step(c, urls, i, final))));
   const lost = clients.filter((c) => c.lost || !c.token);
   console.log(`\nexperiment ${name}: fault lasted ${faultSeconds.toFixed(1)} s, then ${RECOVERY_SECONDS} s of recovery`);
   tally.print();

@@ -158,6 +158,6 @@ export function fromManyClients(request: autocannon.Request, address: () => stri
     {
       ...request,
       setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-forwarded-for': address() } }),
-    } as autocannon.Request,
+    },
   ];
 }

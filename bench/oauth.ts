@@ -84,7 +84,7 @@ async function main() {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'latchkey-bench-oauth-'));
   const database = databaseUrl?.startsWith('postgres')
     ? { ...(await freshPostgresDatabase(databaseUrl, 'latchkey_bench_oauth')), kind: 'postgresql' }
-    : { url: `pglite://${cwd}/data`, kind: 'pglite', drop: async () => undefined };
+    : { url: `pglite://${cwd}/data`, kind: 'pglite', drop: () => Promise.resolve() };
   // The plainly configured server (bench/processes.ts startServer): registration on, rate limits
   // off, admin API on its own loopback port without a token.
   const server = await startServer({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }, cwd);

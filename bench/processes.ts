@@ -51,7 +51,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buffered = '';
@@ -59,12 +59,12 @@ export async function startChild(args: string[], env: Record<string, string>, cw
       buffered += chunk.toString('utf8');
       for (const line of buffered.split('\n')) {
         if (!line.includes('"port"')) continue;
-        child.stdout!.off('data', onData);
-        child.stdout!.resume(); // keep draining the request log
+        child.stdout.off('data', onData);
+        child.stdout.resume(); // keep draining the request log
         return resolve(JSON.parse(line) as Record<string, unknown>);
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     void exited.then((code) => reject(new Error(`${args.join(' ')} exited with ${code}\n${stderr}`)));
   });
   const wallMs = performance.now() - spawned;
@@ -196,7 +196,7 @@ export async function runCeiling(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`ceiling ${kind} failed with ${code}`);
   return JSON.parse(out.trim().split('\n').at(-1)!) as { opsPerSec: number; ops: number };

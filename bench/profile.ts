@@ -115,7 +115,7 @@ async function main() {
           (process.env.BENCH_ENV ?? '')
             .split(' ')
             .filter(Boolean)
-            .map((kv) => kv.split(/=(.*)/s, 2)),
+            .map((kv) => kv.split(/=(.*)/s, 2) as [string, string]),
         ),
       },
       cwd,

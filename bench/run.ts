@@ -134,7 +134,7 @@ async function freshDatabase(
     return { url: `pglite://${dir}/data`, drop };
   }
   const database = await freshPostgresDatabase(postgresServer, prefix);
-  cleanup.push(database.drop);
+  cleanup.push(() => database.drop());
   return { ...database, name: new URL(database.url).pathname.slice(1) };
 }
 

@@ -52,8 +52,9 @@ try {
       const rows = await db.prisma.$queryRawUnsafe<{ rotated: number }[]>(text, ...values);
       return rows[0]!.rotated;
     },
-    'pg, unnamed statement': async (values) => (await pool.query(text, values)).rows[0].rotated,
-    'pg, named prepared statement': async (values) => (await pool.query({ name: 'rotate', text, values })).rows[0].rotated,
+    'pg, unnamed statement': async (values) => (await pool.query<{ rotated: number }>(text, values)).rows[0]!.rotated,
+    'pg, named prepared statement': async (values) =>
+      (await pool.query<{ rotated: number }>({ name: 'rotate', text, values })).rows[0]!.rotated,
   };
   console.log(`variant                       | statements/s (${CHAINS} chains, pool of 10, ${seconds} s)`);
   for (const [label, run] of Object.entries(variants)) {

@@ -15,7 +15,8 @@ if (!name) {
 }
 const db = await openDatabase({ kind: 'pglite', dataDir: undefined });
 try {
-  const { engine, close } = await openSchemaEngine(db.adapterFactory);
+  const schema = await openSchemaEngine(db.adapterFactory);
+  const { engine } = schema;
   const migrations = await readMigrationList();
   const { stdout } = await engine.diff({
     from: migrations.migrationDirectories.length ? { tag: 'migrations', ...migrations } : { tag: 'empty' },
@@ -37,7 +38,7 @@ try {
     );
     console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);
   }
-  await close();
+  await schema.close();
 } finally {
   await db.close();
 }

@@ -1,31 +1,18 @@
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refresh, registerAndLogin } from './support/auth.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { type ListeningHarness, startListeningHarness } from './support/harness.js';
+import { type Listening, serve } from './support/listen.js';
+import { closeAll } from './support/teardown.js';
 
 // A resource server that knows nothing of Latchkey: stock `jose` only, as in the README.
 // Latchkey listens on a real port; the API discovers the JWKS from the RFC 8414 metadata and
 // verifies with a pinned algorithm list and typ (RFC 8725 §3.1, RFC 9068 §4).
 
-let h: Harness;
-let issuerServer: Server;
-let apiServer: Server;
-let issuer: string;
+let h: ListeningHarness;
+let apiServer: Listening;
 let api: string;
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: Server | undefined): Promise<void> {
-  if (!server) return Promise.resolve();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /** The whole resource server: what a team would write from the README. */
 async function resourceServer(issuerUrl: string) {
@@ -51,19 +38,12 @@ async function resourceServer(issuerUrl: string) {
 }
 
 beforeAll(async () => {
-  // Listen first, so ISSUER (the `iss` of every token) can be the real listening URL.
-  issuerServer = createServer();
-  issuer = await listen(issuerServer);
-  h = await startHarness({ ISSUER: issuer });
-  issuerServer.on('request', h.apps.public);
-  apiServer = createServer(await resourceServer(issuer));
-  api = await listen(apiServer);
+  // Latchkey listens, and ISSUER (the `iss` of every token) is its real listening URL.
+  h = await startListeningHarness();
+  apiServer = await serve(await resourceServer(h.origin));
+  api = apiServer.origin;
 });
-afterAll(async () => {
-  await close(apiServer);
-  await close(issuerServer);
-  await h?.close();
-});
+afterAll(() => closeAll(apiServer, h));
 
 const whoami = (token: string) => fetch(`${api}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
 

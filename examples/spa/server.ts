@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -39,7 +39,7 @@ export async function startSpaServer({ latchkeyUrl, port = 5173, host = '127.0.0
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
   };
-  const server = createServer(async (req, res) => {
+  const serveFile = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://spa');
     if (url.pathname === '/config.js') {
       res.writeHead(200, { ...headers, 'Content-Type': TYPES['.js'] }).end(config);
@@ -52,6 +52,12 @@ export async function startSpaServer({ latchkeyUrl, port = 5173, host = '127.0.0
     }
     const body = await readFile(path.join(import.meta.dirname, file));
     res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)]! }).end(body);
+  };
+  const server = createServer((req, res) => {
+    serveFile(req, res).catch((error: unknown) => {
+      console.error(error);
+      res.writeHead(500, { ...headers, 'Content-Type': 'text/plain' }).end('internal error');
+    });
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;

@@ -12,7 +12,7 @@ describe('with ADMIN_TOKEN set', () => {
   beforeAll(async () => {
     h = await startHarness({ ADMIN_TOKEN });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('answers 401 invalid_token with a bare Bearer challenge when no token is sent', async () => {
     for (const req of [h.admin.get('/admin/keys'), h.admin.post('/admin/keys/rotate'), h.admin.get('/metrics')]) {

@@ -11,7 +11,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ KEY_PREPUBLISH: '3600', KEY_ROTATION_INTERVAL: '86400' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const listKeys = async () => (await h.admin.get('/admin/keys').expect(200)).body.keys as Record<string, unknown>[];
 const jwksKids = async () => ((await h.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[]).map((k) => k.kid);

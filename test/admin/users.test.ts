@@ -10,7 +10,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ ALLOW_REGISTRATION: 'false' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 async function adminCreate(email = uniqueEmail('admin'), password = PASSWORD) {
   const res = await h.admin.post('/admin/users').send({ email, password }).expect(201);

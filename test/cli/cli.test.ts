@@ -4,7 +4,8 @@ import path from 'node:path';
 import { readMigrationList } from '../../src/store/schema-engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../support/server-process.js';
-import { type Run, cli, closedPort, expectOneLineError, lastLine } from './run-cli.js';
+import { type Run, cli, expectOneLineError, lastLine } from './run-cli.js';
+import { freePort } from '../support/listen.js';
 
 // The real `latchkey` binary (bin/latchkey.mjs) against a real server process: exit codes,
 // one-line errors, --json output (CONTRACT "Admin API and CLI").
@@ -19,13 +20,13 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
 
   beforeAll(async () => {
     // ISSUER is where the server really listens: its tokens' status list URIs must be reachable.
-    const port = await closedPort();
+    const port = await freePort();
     server = await startServerProcess({ ADMIN_TOKEN, PORT: String(port), ISSUER: `http://127.0.0.1:${port}` });
     admin = (args, env = {}) => cli([...args, '--url', server.adminUrl], { ADMIN_TOKEN, ...env });
     jwksUrl = `${server.url}/.well-known/jwks.json`;
   }, 60_000);
   afterAll(async () => {
-    expect(await server.stop()).toBe(0);
+    if (server) expect(await server.stop()).toBe(0);
   });
 
   async function login(email: string) {
@@ -55,7 +56,7 @@ describe('against a running server (ADMIN_TOKEN set)', () => {
     const listed = await cli(['keys', 'list', '--json'], { ADMIN_TOKEN, LATCHKEY_ADMIN_URL: server.adminUrl });
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout).keys.length).toBeGreaterThanOrEqual(1);
-    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
     expect((await admin(['keys', 'list'], { LATCHKEY_ADMIN_URL: nowhere })).code).toBe(0);
     expectOneLineError(await cli(['keys', 'list'], { ADMIN_TOKEN, LATCHKEY_ADMIN_URL: 'ftp://x' }), 2, /LATCHKEY_ADMIN_URL/);
   });
@@ -223,7 +224,7 @@ describe('without a server', () => {
   });
 
   it('an unreachable server is one line and exit 1', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await cli(['keys', 'list', '--url', `http://127.0.0.1:${port}`]);
     expectOneLineError(run, 1, new RegExp(`^latchkey: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
   });

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -34,15 +33,6 @@ export function expectOneLineError(run: Run, code: number, pattern: RegExp) {
   expect(run.code, run.stderr).toBe(code);
   expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(pattern);
-}
-
-/** A port nothing listens on (just released by the OS). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);

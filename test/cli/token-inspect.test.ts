@@ -1,36 +1,31 @@
-import { type Server, createServer } from 'node:http';
 import { type JWTPayload, SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusListJwt } from '../support/status-list.js';
-import { cli, closedPort, expectOneLineError, lastLine } from './run-cli.js';
+import { cli, expectOneLineError, lastLine } from './run-cli.js';
+import { type Listening, freePort, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // `latchkey token inspect` against servers we control, so each token is wrong in exactly one
 // way (RFC 9068 §4, RFC 8725 §3.1) and the CLI must name that way, in the inspection core's
 // words (the /inspect page prints the same: test/inspector/). And the issuer rule: the expected
 // iss is what the user set, or what the JWKS's own server publishes, never a silent default.
 
-interface FakeServer {
-  server: Server;
-  origin: string;
-}
-
 /** A JWKS at /.well-known/jwks.json and /keys, status lists, and (`withMetadata`) RFC 8414 metadata. */
-async function fakeServer(jwks: string, routes: (origin: string) => Record<string, [string, string]>): Promise<FakeServer> {
+async function fakeServer(jwks: string, routes: (origin: string) => Record<string, [string, string]>): Promise<Listening> {
   let origin = '';
-  const server = createServer((req, res) => {
+  const server = await serve((req, res) => {
     const found =
       req.url === '/keys' || req.url === '/.well-known/jwks.json' ? ['application/json', jwks] : routes(origin)[req.url ?? ''];
     if (!found) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     res.writeHead(200, { 'content-type': found[0] }).end(found[1]);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { server, origin };
+  origin = server.origin;
+  return server;
 }
 
 describe('token inspect', () => {
-  let withMetadata: FakeServer;
-  let bare: FakeServer;
+  let withMetadata: Listening;
+  let bare: Listening;
   let issuer: string;
   let privateKey: CryptoKey;
   let statusList: string;
@@ -58,9 +53,7 @@ describe('token inspect', () => {
     });
     bare = await fakeServer(jwks, () => ({}));
   });
-  afterAll(async () => {
-    for (const s of [withMetadata, bare]) if (s) await new Promise((resolve) => s.server.close(resolve));
-  });
+  afterAll(() => closeAll(withMetadata, bare));
 
   const nowS = () => Math.floor(Date.now() / 1000);
   function sign(claims: JWTPayload = {}, header: Record<string, unknown> = {}, iss = issuer) {
@@ -125,15 +118,15 @@ describe('token inspect', () => {
     ],
     [
       'alg not allowed (HS256)',
-      async () => `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64(goodClaims())}.c2ln`,
+      () => `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64(goodClaims())}.c2ln`,
       /^invalid: alg not allowed: "HS256" \(allowed: ES256, EdDSA, RS256, PS256\)$/,
     ],
     [
       'alg not allowed (none)',
-      async () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(goodClaims())}.`,
+      () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(goodClaims())}.`,
       /^invalid: alg not allowed: "none" \(allowed: ES256, EdDSA, RS256, PS256\)$/,
     ],
-    ['malformed token', async () => 'not.a-jwt', /^invalid: malformed token: 2 parts separated by "\.", a JWS has 3$/],
+    ['malformed token', () => 'not.a-jwt', /^invalid: malformed token: 2 parts separated by "\.", a JWS has 3$/],
   ])('%s → exit 1, naming exactly that defect', async (_name, make, reason) => {
     const run = await inspect(await make());
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -232,7 +225,7 @@ describe('token inspect', () => {
   });
 
   it('an unreachable JWKS is a one-line error naming --jwks (an option that exists), exit 1', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}/jwks`;
+    const url = `http://127.0.0.1:${await freePort()}/jwks`;
     const run = await cli(['token', 'inspect', await sign(), '--jwks', url, '--issuer', issuer, '--audience', 'api']);
     expectOneLineError(run, 1, /^latchkey: cannot reach .*ECONNREFUSED \(is the server running\? see --jwks\)\n?$/);
   });

@@ -1,9 +1,10 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createGateway } from '../../examples/gateway/app.js';
 import { FakeIssuer } from '../support/fake-issuer.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // examples/gateway in front of a fake upstream that echoes what it receives: identity headers
 // come only from a verified token, never from the client.
@@ -16,13 +17,13 @@ interface Echo {
 }
 
 let issuer: FakeIssuer;
-let upstream: Server;
+let upstream: Listening;
 let received: Echo[];
 let gateway: supertest.Agent;
 
 beforeAll(async () => {
   issuer = await FakeIssuer.start();
-  upstream = createServer((req, res) => {
+  upstream = await serve((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -31,15 +32,9 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(echo));
     });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  gateway = supertest.agent(createGateway({ issuer: issuer.url, audience: 'api', upstream: upstreamUrl }));
+  gateway = supertest.agent(createGateway({ issuer: issuer.url, audience: 'api', upstream: upstream.origin }));
 });
-afterAll(async () => {
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
-  await issuer?.close();
-});
+afterAll(() => closeAll(upstream, issuer));
 beforeEach(() => {
   received = [];
 });

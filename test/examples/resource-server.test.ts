@@ -1,39 +1,25 @@
-import { type Server, createServer } from 'node:http';
 import { SignJWT, decodeJwt } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createResourceServer } from '../../examples/resource-server/app.js';
 import { grantRole, refresh, registerAndLogin } from '../support/auth.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type ListeningHarness, startListeningHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // examples/resource-server works as its README says: against a listening Latchkey, including
 // across a key rotation. Latchkey listens first so ISSUER is its real URL: the JWKS and each
 // token's status list are fetched from there.
 
-let h: Harness;
-let latchkey: Server;
-let api: Server;
+let h: ListeningHarness;
+let api: Listening;
 let apiUrl: string;
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
-}
-
 beforeAll(async () => {
-  latchkey = createServer();
-  const issuer = `http://127.0.0.1:${await listen(latchkey)}`;
-  h = await startHarness({ ISSUER: issuer, KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
-  latchkey.on('request', h.apps.public);
-  api = createServer(createResourceServer({ issuer: h.config.issuer, audience: h.config.audience }));
-  apiUrl = `http://127.0.0.1:${await listen(api)}`;
+  h = await startListeningHarness({ KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
+  api = await serve(createResourceServer({ issuer: h.config.issuer, audience: h.config.audience }));
+  apiUrl = api.origin;
 });
-afterAll(async () => {
-  for (const server of [api, latchkey]) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  await h?.close();
-});
+afterAll(() => closeAll(api, h));
 
 const get = (path: string, token?: string) =>
   fetch(`${apiUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });

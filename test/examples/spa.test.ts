@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaServer } from '../../examples/spa/server.js';
 import { PASSWORD, lookupBarrier, register } from '../support/auth.js';
+import { launchChromium } from '../support/browser.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // examples/spa in a real browser (Debian's Chromium driven by playwright-core), with Latchkey's
 // defaults: Secure `__Secure-lk_rt` cookie over plain http on localhost. The page is served
@@ -12,62 +13,37 @@ import { type Harness, startHarness } from '../support/harness.js';
 // origins show what breaks: the same page at http://127.0.0.1:<spa> (another site, but in
 // ALLOWED_ORIGINS) and http://127.0.0.1:<other> (another site, not allowed). docs/browser-apps.md.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT = 120_000;
 
 let h: Harness;
-let latchkey: Server;
-let spa: Server;
-let foreign: Server;
+let latchkey: Listening;
+let spa: Listening;
+let foreign: Listening;
 let browser: Browser;
 let sameSite: string;
 let crossSiteAllowed: string;
 let notAllowed: string;
 const answered: { path: string; origin: string | undefined; status: number }[] = [];
 
-const portOf = (server: Server) => (server.address() as { port: number }).port;
-const listen = async (server: Server) => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-};
-
 beforeAll(async () => {
-  // CI installs it (.ci/run); a missing browser is a failure, not a skip.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  latchkey = await listen(createServer());
-  const latchkeyUrl = `http://localhost:${portOf(latchkey)}`;
-  spa = await startSpaServer({ latchkeyUrl, port: 0 });
-  foreign = await startSpaServer({ latchkeyUrl, port: 0 });
-  sameSite = `http://localhost:${portOf(spa)}`;
-  crossSiteAllowed = `http://127.0.0.1:${portOf(spa)}`;
-  notAllowed = `http://127.0.0.1:${portOf(foreign)}`;
+  browser = await launchChromium(TIMEOUT);
+  latchkey = await serve();
+  const latchkeyUrl = `http://localhost:${latchkey.port}`;
+  // The example's own server, listening already (port 0): serve() only reads its port.
+  spa = await serve(await startSpaServer({ latchkeyUrl, port: 0 }));
+  foreign = await serve(await startSpaServer({ latchkeyUrl, port: 0 }));
+  sameSite = `http://localhost:${spa.port}`;
+  crossSiteAllowed = `http://127.0.0.1:${spa.port}`;
+  notAllowed = `http://127.0.0.1:${foreign.port}`;
   h = await startHarness({ COOKIE_SECURE: 'true', ALLOWED_ORIGINS: `${sameSite},${crossSiteAllowed}` });
-  latchkey.on('request', h.apps.public);
+  latchkey.server.on('request', h.apps.public);
   // What Latchkey answered, as the server saw it (a browser hides CORS-refused answers from the page).
-  latchkey.on('request', (req, res) =>
+  latchkey.server.on('request', (req, res) =>
     res.once('finish', () => answered.push({ path: req.url ?? '', origin: req.headers.origin, status: res.statusCode })),
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
 }, TIMEOUT);
 
-afterAll(async () => {
-  await browser?.close();
-  for (const server of [latchkey, spa, foreign]) {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-  }
-  await h?.close();
-});
+afterAll(() => closeAll(browser, latchkey, spa, foreign, h));
 
 const status = (page: Page) => page.locator('#status');
 
@@ -84,15 +60,21 @@ async function openSignedOut(context: BrowserContext, origin: string) {
   return page;
 }
 
+/** A new user, signed in through the page served same-site, in a browser context of its own. */
+async function signedInSameSite() {
+  const user = await register(h.http);
+  const context = await browser.newContext();
+  const page = await openSignedOut(context, sameSite);
+  await logIn(page, user.email);
+  await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${user.email}.`);
+  return { ...user, context, page };
+}
+
 describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT }, () => {
   it('logs in with an HttpOnly Secure cookie over http://localhost, keeping the access token out of storage', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
 
-    const [cookie, ...others] = await context.cookies(`http://localhost:${portOf(latchkey)}/auth`);
+    const [cookie, ...others] = await context.cookies(`http://localhost:${latchkey.port}/auth`);
     expect(others).toEqual([]);
     expect(cookie).toMatchObject({ name: '__Secure-lk_rt', httpOnly: true, secure: true, sameSite: 'Strict', path: '/auth' });
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -101,11 +83,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('restores the session on reload by refreshing (the token was only in memory)', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
     const before = (await context.cookies())[0]!.value;
 
     const refreshed = page.waitForResponse((r) => r.url().endsWith('/auth/refresh'));
@@ -117,11 +95,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('keeps the session when two tabs refresh with the same cookie at the same moment (grace window)', async () => {
-    const { email, id } = await register(h.http);
-    const context = await browser.newContext();
-    const first = await openSignedOut(context, sameSite);
-    await logIn(first, email);
-    await expect.poll(() => status(first).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, id, context, page: first } = await signedInSameSite();
 
     // Both refreshes reach the database together, each presenting the cookie the login set.
     const release = lookupBarrier(h, 2);
@@ -145,11 +119,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('logs out: the cookie is cleared and a reload stays signed out', async () => {
-    const { email } = await register(h.http);
-    const context = await browser.newContext();
-    const page = await openSignedOut(context, sameSite);
-    await logIn(page, email);
-    await expect.poll(() => status(page).textContent()).toBe(`Signed in as ${email}.`);
+    const { email, context, page } = await signedInSameSite();
     await page.click('#logout');
     await expect.poll(() => status(page).textContent()).toBe('Signed out.');
     expect(await context.cookies()).toEqual([]);

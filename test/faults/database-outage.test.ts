@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/sessions/refresh-token.js';
 import { PASSWORD, refresh, refreshCookie, register, registerAndLogin, setCookies } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { createClient, postForm } from '../support/oauth.js';
+import { createClient, credentials, postForm, tokenRequest } from '../support/oauth.js';
 
 // A database that cannot serve is a dependency outage: 503 temporarily_unavailable with
 // Retry-After on every route, never a 500, and never a logged-out user (CONTRACT "Errors",
@@ -104,7 +104,7 @@ describe('every route answers 503 while the database cannot serve', () => {
     const user = await registerAndLogin(h);
     const bearer = `Bearer ${user.accessToken}`;
     const service = await createClient(h, { type: 'confidential', grant_types: ['client_credentials'], audience: 'api' });
-    const auth = { id: service.client_id, secret: service.client_secret! };
+    const auth = credentials(service);
     const reset = (await h.admin.post(`/admin/users/${user.userId}/password-reset`).expect(201)).body.reset_token as string;
     await withTableAway('sessions', async () => {
       expectUnavailable(await h.http.get('/auth/sessions').set('Authorization', bearer));
@@ -120,7 +120,7 @@ describe('every route answers 503 while the database cannot serve', () => {
       expectUnavailable(await h.http.get('/statuslists/1'));
     });
     await withTableAway('clients', async () => {
-      expectUnavailable(await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials' }, auth));
+      expectUnavailable(await tokenRequest(h, { grant_type: 'client_credentials' }, auth));
       expectUnavailable(await postForm(h.http, '/oauth/introspect', { token: user.accessToken }, auth));
       expectUnavailable(await h.admin.get('/admin/clients'));
     });
@@ -132,6 +132,6 @@ describe('every route answers 503 while the database cannot serve', () => {
     await refresh(h, user.refreshToken).expect(200);
     await h.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
     await h.http.post('/auth/password/reset').send({ reset_token: reset, new_password: 'a brand new passphrase' }).expect(204);
-    expect((await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials' }, auth)).status).toBe(200);
+    expect((await tokenRequest(h, { grant_type: 'client_credentials' }, auth)).status).toBe(200);
   });
 });

@@ -1,25 +1,24 @@
-import { type Server, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerClientErrorsAsJson } from '../../src/http/client-error.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // What Node's HTTP parser refuses before Express runs still answers with the contract's JSON.
 
 let h: Harness;
-let server: Server;
+let server: Listening;
 let port: number;
 beforeAll(async () => {
   h = await startHarness();
-  server = createServer(h.apps.public);
-  answerClientErrorsAsJson(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  const plain = createServer(h.apps.public);
+  answerClientErrorsAsJson(plain);
+  server = await serve(plain);
+  port = server.port;
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await h.close();
-});
+afterAll(() => closeAll(server, h));
 
 /** Sends raw bytes and returns the whole raw response (the server closes the connection). */
 function raw(request: string): Promise<string> {

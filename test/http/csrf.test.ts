@@ -13,7 +13,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ ALLOWED_ORIGINS: `${APP}, http://localhost:3000`, REFRESH_REUSE_INTERVAL: '0' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const cookieHeader = (token: string) => `${h.config.refreshCookieName}=${token}`;
 const post = (path: '/auth/refresh' | '/auth/logout', token: string, headers: Record<string, string>) =>

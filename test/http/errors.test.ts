@@ -11,7 +11,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 /** The contract's error shape, JSON content type, nothing HTML, no stack frames. */
 function expectContractError(res: Response, status: number, error: string) {

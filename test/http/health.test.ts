@@ -5,7 +5,6 @@ import { healthRoutes } from '../../src/http/health-routes.js';
 import { errorHandler } from '../../src/http/middleware/errors.js';
 import { freshDatabase } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { buildInstance } from './helpers.js';
 
 // GET /healthz (liveness) and GET /readyz (readiness: database reachable and an active
 // signing key; 503 temporarily_unavailable otherwise and while draining).
@@ -14,7 +13,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const expectUnavailable = (res: { status: number; body: unknown; headers: Record<string, string> }) => {
   expect(res.status).toBe(503);
@@ -41,7 +40,7 @@ describe('GET /readyz', () => {
   });
 
   it('answers 503 while draining, and 200 again if draining is called off; /healthz stays 200', async () => {
-    const instance = await buildInstance(h);
+    const instance = await h.buildInstance();
     await instance.http.get('/readyz').expect(200);
     instance.lifecycle.draining = true;
     expectUnavailable(await instance.http.get('/readyz'));
@@ -51,7 +50,7 @@ describe('GET /readyz', () => {
   });
 
   it('answers 503 before a signing key is loaded', async () => {
-    const instance = await buildInstance(h, {}, { startKeys: false });
+    const instance = await h.buildInstance({}, { startKeys: false });
     expectUnavailable(await instance.http.get('/readyz'));
     await instance.services.keyAdmin.start();
     await instance.http.get('/readyz').expect(200);
@@ -59,7 +58,7 @@ describe('GET /readyz', () => {
 
   it('answers 503 when the database is gone, while /healthz stays 200', async () => {
     const database = await freshDatabase();
-    const instance = await buildInstance(h, {}, { db: database.db });
+    const instance = await h.buildInstance({}, { db: database.db });
     await instance.http.get('/readyz').expect(200);
     await database.drop(); // closes the connections (and drops the PostgreSQL database)
     expectUnavailable(await instance.http.get('/readyz'));

@@ -1,27 +1,24 @@
-import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../src/http/client-error.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // What Node would answer with an empty body gets the contract's JSON too, on the server that
 // main.ts builds (createHttpServer): an HTTP/1.1 request without Host (RFC 9112 §3.2), and a
 // client that does not finish its headers in time (408, RFC 9110 §15.5.9).
 
 let h: Harness;
-let server: Server;
+let server: Listening;
 let port: number;
 beforeAll(async () => {
   h = await startHarness();
   // A short header timeout, checked often, so the test waits a fraction of a second.
-  server = createHttpServer(h.apps.public, { headersTimeoutMs: 300, connectionsCheckingIntervalMs: 50 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  server = await serve(createHttpServer(h.apps.public, { headersTimeoutMs: 300, connectionsCheckingIntervalMs: 50 }));
+  port = server.port;
 });
-afterAll(async () => {
-  if (server) await new Promise((resolve) => server.close(resolve));
-  await h?.close();
-});
+afterAll(() => closeAll(server, h));
 
 /** Sends raw bytes (without ending the connection) and returns everything until the server closes it. */
 function raw(request: string): Promise<string> {

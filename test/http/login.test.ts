@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochSeconds } from '../../src/clock.js';
 import { PASSWORD, refreshCookie, register, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { argon2Params, bearer, buildInstance } from './helpers.js';
+import { argon2Params, bearer } from './helpers.js';
 
 // POST /auth/login (CONTRACT.md "Public HTTP API", "Access tokens", "Refresh tokens and sessions").
 
@@ -15,7 +15,7 @@ describe('POST /auth/login (COOKIE_SECURE at its default, true)', () => {
     // An empty value is "unset": the real default applies, not the harness's COOKIE_SECURE=false.
     h = await startHarness({ COOKIE_SECURE: '' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('answers the token response with no-store caching headers (RFC 6749 §5.1)', async () => {
     const user = await register(h.http);
@@ -115,7 +115,7 @@ describe('POST /auth/login with COOKIE_SECURE=false', () => {
   beforeAll(async () => {
     h = await startHarness({ COOKIE_SECURE: 'false', REFRESH_TOKEN_TTL: '7200', REFRESH_IDLE_TTL: '7200' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('names the cookie lk_rt, without Secure, and Max-Age follows the configured TTLs', async () => {
     const user = await register(h.http);
@@ -132,7 +132,7 @@ describe('POST /auth/login with REFRESH_COOKIE_NAME set', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_COOKIE_NAME: 'app_refresh' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('uses that cookie name for login, refresh and logout, and ignores the default name', async () => {
     const user = await register(h.http);
@@ -151,7 +151,7 @@ describe('password rehash on login when the argon2 parameters rise', () => {
   beforeAll(async () => {
     h = await startHarness({ ARGON2_TIME_COST: '2' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   const storedHash = async (id: string) => (await h.database.db.prisma.user.findUniqueOrThrow({ where: { id } })).passwordHash;
 
@@ -160,7 +160,7 @@ describe('password rehash on login when the argon2 parameters rise', () => {
     const original = await storedHash(user.id);
     expect(argon2Params(original).t).toBe(2);
 
-    const stronger = await buildInstance(h, { ARGON2_TIME_COST: '3' });
+    const stronger = await h.buildInstance({ ARGON2_TIME_COST: '3' });
     await stronger.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
     const upgraded = await storedHash(user.id);
     expect(upgraded).not.toBe(original);
@@ -180,7 +180,7 @@ describe('password rehash on login when the argon2 parameters rise', () => {
 
   it('also upgrades when only the memory cost rises', async () => {
     const user = await register(h.http);
-    const roomier = await buildInstance(h, { ARGON2_MEMORY_KIB: '20480' });
+    const roomier = await h.buildInstance({ ARGON2_MEMORY_KIB: '20480' });
     await roomier.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
     expect(argon2Params(await storedHash(user.id))).toMatchObject({ m: 20480, t: 2 });
   });
@@ -191,7 +191,7 @@ describe.each(['EdDSA', 'RS256', 'PS256'] as const)('SIGNING_ALG=%s', (alg) => {
   beforeAll(async () => {
     h = await startHarness({ SIGNING_ALG: alg });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it(`signs access tokens with ${alg}; they verify against the published JWKS and work on /auth/me`, async () => {
     const user = await register(h.http);

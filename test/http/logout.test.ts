@@ -10,7 +10,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const sessionOf = (accessToken: string) =>
   h.database.db.prisma.session.findUniqueOrThrow({ where: { id: decodeJwt(accessToken).sid as string } });

@@ -10,7 +10,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 describe('GET /auth/me', () => {
   it('answers 200 {id, email, createdAt} for a valid access token, never cached', async () => {

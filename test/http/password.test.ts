@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoggedIn, PASSWORD, refresh, refreshCookie, registerAndLogin } from '../support/auth.js';
+import { type LoggedIn, PASSWORD, refresh, refreshCookie, registerAndLogin, newIp } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { undescribed } from '../support/openapi.js';
 
@@ -10,8 +10,6 @@ import { undescribed } from '../support/openapi.js';
 const NEW_PASSWORD = 'a brand new passphrase';
 
 let h: Harness;
-let nextIp = 0;
-const newIp = () => `198.51.100.${++nextIp}`;
 
 beforeAll(async () => {
   h = await startHarness({ TRUST_PROXY: 'loopback' });

@@ -12,7 +12,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({}, { realArgon2: true });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const userCount = () => h.database.db.prisma.user.count();
 const registerWith = (body: unknown) => h.http.post('/auth/register').send(body as object);
@@ -145,7 +145,7 @@ describe('POST /auth/register with ALLOW_REGISTRATION=false', () => {
   beforeAll(async () => {
     off = await startHarness({ ALLOW_REGISTRATION: 'false' });
   });
-  afterAll(() => off.close());
+  afterAll(() => off?.close());
 
   it('answers 404 not_found and creates nothing', async () => {
     const res = await undescribed(off.http.post('/auth/register')).send({ email: uniqueEmail(), password: PASSWORD });

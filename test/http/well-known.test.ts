@@ -13,7 +13,7 @@ describe.each(['ES256', 'RS256'] as const)('GET /.well-known/jwks.json (SIGNING_
   beforeAll(async () => {
     h = await startHarness({ SIGNING_ALG: alg, JWKS_MAX_AGE: '120' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('publishes the active key with public members only: kty, kid, alg, use "sig"', async () => {
     const res = await h.http.get('/.well-known/jwks.json');
@@ -73,7 +73,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
   beforeAll(async () => {
     h = await startHarness({ ISSUER: 'https://auth.example.com/', ALLOW_REGISTRATION: 'false' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('names the issuer exactly as tokens carry it, the JWKS, the algorithms and the endpoints', async () => {
     const res = await h.http.get('/.well-known/oauth-authorization-server');
@@ -113,7 +113,7 @@ describe('the public documents answered ahead of the middleware stack', () => {
   beforeAll(async () => {
     h = await startHarness({ ISSUER: 'https://auth.example.com' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('carry the same security headers as any other response, and echo X-Request-Id', async () => {
     const other = await h.http.get('/healthz');

@@ -27,15 +27,15 @@ const fetched: string[] = [];
 const lists = new Map<string, string>();
 const sources: InspectionSources = {
   jwksUrl: JWKS_URL,
-  fetchJwks: async () => {
+  fetchJwks: () => {
     fetched.push(JWKS_URL);
-    return jwks;
+    return Promise.resolve(jwks);
   },
-  fetchStatusList: async (uri) => {
+  fetchStatusList: (uri) => {
     fetched.push(uri);
     const jwt = lists.get(uri);
-    if (!jwt) throw new Error('answered 404');
-    return jwt;
+    if (!jwt) return Promise.reject(new Error('answered 404'));
+    return Promise.resolve(jwt);
   },
   inflate: async (bytes, max) => new Uint8Array(await promisify(inflate)(bytes, { maxOutputLength: max })),
 };
@@ -128,7 +128,7 @@ describe('inspectToken', () => {
   it('refuses a key whose alg differs from the header', async () => {
     const token = await sign();
     const other = { keys: [{ ...jwks.keys[0], alg: 'PS256' }] };
-    const report = await inspectToken(token, expect_, { ...sources, fetchJwks: async () => other as JSONWebKeySet }, now);
+    const report = await inspectToken(token, expect_, { ...sources, fetchJwks: () => Promise.resolve(other) }, now);
     expect(report.defects.map((d) => d.message)).toEqual(['alg not allowed: "ES256" for key k1, which is PS256']);
   });
 

@@ -65,7 +65,7 @@ describe('checkStatus', () => {
     now,
     jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
   });
-  const sources = (jwt: string) => ({ fetchStatusList: async () => jwt, inflate: nodeInflate });
+  const sources = (jwt: string) => ({ fetchStatusList: () => Promise.resolve(jwt), inflate: nodeInflate });
 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256', { extractable: true });

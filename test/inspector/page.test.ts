@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli/run-cli.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { launchChromium } from '../support/browser.js';
+import { type ListeningHarness, startListeningHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 import { type LoggedIn, registerAndLogin } from '../support/auth.js';
 
 // The /inspect page in a real browser (Debian's chromium, driven by playwright-core): a pasted
@@ -14,7 +15,6 @@ import { type LoggedIn, registerAndLogin } from '../support/auth.js';
 // defect named in the same words as `latchkey token inspect`; the JWT.io experiment; the token
 // never in a request; the CSP enforced. Screenshots go to tmp/ for a human to look at.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '../../tmp');
 
 interface Seen {
@@ -24,55 +24,25 @@ interface Seen {
   headers: Record<string, string>;
 }
 
-let h: Harness;
-let publicServer: Server;
-let adminServer: Server;
+let h: ListeningHarness;
+let adminServer: Listening;
 let issuer: string;
 let adminUrl: string;
 let browser: Browser;
 let page: Page;
-let missingBrowser: Error | undefined;
 let loggedIn: LoggedIn;
 const requests: Seen[] = [];
 /** Every token pasted or produced in the page: none of them may ever be in a request. */
 const pasted = new Set<string>();
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
-  );
-}
-
 beforeAll(async () => {
-  // The public listener first, so ISSUER can be its real origin (the page fetches the JWKS there).
-  let publicApp: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-  publicServer = createServer((req, res) => publicApp(req, res));
-  issuer = await listen(publicServer);
-  h = await startHarness({ ISSUER: issuer });
-  publicApp = h.apps.public;
-  adminServer = createServer(h.apps.admin);
-  adminUrl = await listen(adminServer);
-
-  // No chromium is a failure of every test below (beforeEach), never a skip: CI installs it.
-  if (!existsSync(CHROMIUM)) {
-    missingBrowser = new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); these tests never skip`,
-    );
-    return;
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // No chromium is a failure of every test below, never a skip: CI installs it.
+  browser = await launchChromium();
+  // ISSUER is the public listener's real origin (the page fetches the JWKS there).
+  h = await startListeningHarness();
+  issuer = h.origin;
+  adminServer = await serve(h.apps.admin);
+  adminUrl = adminServer.origin;
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.on('request', (request) => {
     void request
@@ -84,18 +54,7 @@ beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
 }, 60_000);
 
-beforeEach(() => {
-  if (missingBrowser) throw missingBrowser;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const server of [publicServer, adminServer]) {
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server?.listening ? server.close(resolve) : resolve(undefined)));
-  }
-  await h?.close();
-});
+afterAll(() => closeAll(browser, adminServer, h));
 
 const jwksUrl = () => `${issuer}/.well-known/jwks.json`;
 const issue = async () => (await h.services.accessTokens.issue({ subject: 'u-1', sessionId: 's-1' })).token;

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { type Harness, TEST_ENV, startHarness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { undescribed } from '../support/openapi.js';
 
 // GET /inspect (CONTRACT Part 2 "Inspector"): always on the admin listener, on the public one
@@ -65,12 +63,12 @@ describe('the inspector page by default', () => {
 
 describe('with PUBLIC_INSPECTOR=true', () => {
   it('is on the public listener too, with the same CSP', async () => {
-    // Only the config differs: the same services, built into apps with PUBLIC_INSPECTOR=true.
-    const config = loadConfig({ ...TEST_ENV, ISSUER: 'https://auth.example.com', PUBLIC_INSPECTOR: 'true' });
-    const apps = createApp({ ...h.services, config, lifecycle: { draining: false } });
-    const res = await supertest(apps.public).get('/inspect').expect(200);
+    // Only the config differs: an instance of the same deployment with PUBLIC_INSPECTOR=true.
+    const instance = await h.buildInstance({ PUBLIC_INSPECTOR: 'true' });
+    // Plain supertest: the inspector's files are outside the OpenAPI description.
+    const res = await supertest(instance.apps.public).get('/inspect').expect(200);
     expect(res.headers['content-security-policy']).toBe(CSP);
-    await supertest(apps.public).get('/inspect/inspector.js').expect(200);
+    await supertest(instance.apps.public).get('/inspect/inspector.js').expect(200);
     await undescribed(h.http.get('/inspect')).expect(404);
   });
 });

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { createServices } from '../../src/services.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // Private signing keys are stored sealed under KEY_ENCRYPTION_KEY; an instance started with
@@ -11,7 +9,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 it('stores no private key material in the clear', async () => {
   const rows = await h.database.db.prisma.signingKey.findMany();
@@ -23,12 +21,6 @@ it('stores no private key material in the clear', async () => {
 });
 
 it('refuses to load the signing key under another KEY_ENCRYPTION_KEY, naming the variable', async () => {
-  const other = createServices({
-    config: h.config,
-    db: h.database.db,
-    keyEncryptionKey: randomBytes(32),
-    clock: h.clock,
-    logger: createLogger('silent'),
-  });
-  await expect(other.keyAdmin.start()).rejects.toThrow(/^KEY_ENCRYPTION_KEY: cannot decrypt signing key /);
+  const other = await h.buildInstance({}, { keyEncryptionKey: randomBytes(32), startKeys: false });
+  await expect(other.services.keyAdmin.start()).rejects.toThrow(/^KEY_ENCRYPTION_KEY: cannot decrypt signing key /);
 });

@@ -1,10 +1,9 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { type Services, createServices } from '../../src/services.js';
+import type { Services } from '../../src/services.js';
 import { PASSWORD, register } from '../support/auth.js';
-import { type Harness, TEST_ENV, startHarness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { closeAll } from '../support/teardown.js';
 import { activeKeyCount, keyRows, remoteVerifier, type RemoteVerifier } from './support.js';
 
 // A full signing-key cycle driven by the fake clock (CONTRACT "Signing keys"): a key signs
@@ -55,10 +54,7 @@ describe('rotation with pre-publication, one full cycle', () => {
     first = h.services.keys.signingKey().kid;
     verifier = await remoteVerifier(h, h.apps.public);
   });
-  afterAll(async () => {
-    await verifier.close();
-    await h.close();
-  });
+  afterAll(() => closeAll(verifier, h));
 
   it('starts with one active key, alone in the JWKS, cacheable for at most KEY_PREPUBLISH', async () => {
     const { kids, res } = await jwks(h.http);
@@ -175,10 +171,7 @@ describe('changing SIGNING_ALG', () => {
     h = await startHarness(ENV);
     verifier = await remoteVerifier(h, h.apps.public);
   });
-  afterAll(async () => {
-    await verifier.close();
-    await h.close();
-  });
+  afterAll(() => closeAll(verifier, h));
 
   it('rolls to a key of the new algorithm through pre-publication; old tokens verify until they expire', async () => {
     const user = await register(h.http);
@@ -186,15 +179,7 @@ describe('changing SIGNING_ALG', () => {
     expect(es256.alg).toBe('ES256');
 
     // The same database, restarted with SIGNING_ALG=EdDSA.
-    const config = loadConfig({ ...TEST_ENV, ...ENV, SIGNING_ALG: 'EdDSA' });
-    edInstance = createServices({
-      config,
-      db: h.database.db,
-      keyEncryptionKey: h.keyEncryptionKey,
-      clock: h.clock,
-      logger: createLogger('silent'),
-    });
-    await edInstance.keyAdmin.start();
+    edInstance = (await h.buildInstance({ SIGNING_ALG: 'EdDSA' })).services;
 
     // The EdDSA key is published first; ES256 keeps signing meanwhile.
     expect(edInstance.keys.signingKey().kid).toBe(es256.kid);

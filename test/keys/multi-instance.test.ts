@@ -107,7 +107,7 @@ describe('one active key, enforced by the database', () => {
   beforeAll(async () => {
     h = await startHarness(ENV);
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('refuses a second active key written directly, bypassing the key ring', async () => {
     const pending = (await h.admin.post('/admin/keys/rotate').expect(201)).body.kid as string;

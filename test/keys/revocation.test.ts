@@ -11,7 +11,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ KEY_PREPUBLISH: '600', KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 const revoke = (kid: string) => h.admin.post(`/admin/keys/${kid}/revoke`);

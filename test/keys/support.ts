@@ -1,7 +1,7 @@
-import { type Server, createServer } from 'node:http';
 import type { Express } from 'express';
 import { type JWTVerifyResult, createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Harness } from '../support/harness.js';
+import { serve } from '../support/listen.js';
 
 /** What a resource server with stock jose does (README "Verifying tokens in your API"). */
 export interface RemoteVerifier {
@@ -17,13 +17,11 @@ export interface RemoteVerifier {
  */
 export async function remoteVerifier(h: Pick<Harness, 'clock' | 'config'>, app: Express): Promise<RemoteVerifier> {
   let fetches = 0;
-  const server: Server = createServer((req, res) => {
+  const server = await serve((req, res) => {
     if (req.url?.startsWith('/.well-known/jwks.json')) fetches++;
     app(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+  const jwks = createRemoteJWKSet(new URL(`${server.origin}/.well-known/jwks.json`));
   return {
     verify: (token) =>
       jwtVerify(token, jwks, {
@@ -34,10 +32,7 @@ export async function remoteVerifier(h: Pick<Harness, 'clock' | 'config'>, app: 
         currentDate: h.clock.now(),
       }),
     jwksFetches: () => fetches,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => server.close(),
   };
 }
 

@@ -2,26 +2,22 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
-import { freePort, listen } from '../support/listen.js';
+import { type ListeningHarness, startListeningHarness } from '../support/harness.js';
 import { type RegisteredClient, createClient, nativeLogin } from '../support/oauth.js';
 
 // The standard client libraries, with their documented calls, against a listening Latchkey.
 // Plain http is allowed only through each library's development switch (allowInsecureRequests).
 
 describe('standard OAuth client libraries', () => {
-  let h: Harness;
-  let close: () => Promise<void>;
+  let h: ListeningHarness;
   let issuer: URL;
   let service: RegisteredClient;
   let rs: RegisteredClient;
   let app: RegisteredClient;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    h = await startHarness({ ISSUER: issuer.href, RATE_LIMIT: 'false' });
-    close = await listen(h.apps.public, port);
+    h = await startListeningHarness({ RATE_LIMIT: 'false' });
+    issuer = new URL(h.origin);
     service = await createClient(h, {
       type: 'confidential',
       grant_types: ['client_credentials'],
@@ -30,10 +26,7 @@ describe('standard OAuth client libraries', () => {
     rs = await createClient(h, { type: 'confidential', audience: 'api' });
     app = await createClient(h, { type: 'public', grant_types: ['refresh_token'] });
   });
-  afterAll(async () => {
-    await close?.();
-    await h?.close();
-  });
+  afterAll(() => h?.close());
 
   describe('oauth4webapi', () => {
     const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -139,7 +132,7 @@ describe('standard OAuth client libraries', () => {
     };
 
     it('discovers and gets client-credentials tokens with client_secret_basic and client_secret_post', async () => {
-      for (const auth of [client.ClientSecretBasic(service.client_secret!), client.ClientSecretPost(service.client_secret!)]) {
+      for (const auth of [client.ClientSecretBasic(service.client_secret), client.ClientSecretPost(service.client_secret)]) {
         const config = await discover(service.client_id, auth);
         expect(config.serverMetadata().token_endpoint).toMatch(/\/oauth\/token$/);
         const tokens = await client.clientCredentialsGrant(config, { scope: 'reports:write' });
@@ -154,7 +147,7 @@ describe('standard OAuth client libraries', () => {
       const native = await discover(app.client_id, client.None());
       const rotated = await client.refreshTokenGrant(native, login.refreshToken);
       expect(rotated.refresh_token).not.toBe(login.refreshToken);
-      const resourceServer = await discover(rs.client_id, client.ClientSecretPost(rs.client_secret!));
+      const resourceServer = await discover(rs.client_id, client.ClientSecretPost(rs.client_secret));
       const live = await client.tokenIntrospection(resourceServer, rotated.access_token);
       expect(live).toMatchObject({ active: true, sub: login.userId, token_type: 'access_token' });
       await client.tokenRevocation(native, rotated.refresh_token!);

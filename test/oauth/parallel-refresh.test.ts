@@ -3,7 +3,7 @@ import { hashRefreshToken } from '../../src/sessions/refresh-token.js';
 import { lookupBarrier } from '../support/auth.js';
 import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { freePort, listen } from '../support/listen.js';
+import { serve } from '../support/listen.js';
 import { type RegisteredClient, createClient, nativeLogin } from '../support/oauth.js';
 
 // 20 simultaneous grant_type=refresh_token requests with one token, on PostgreSQL, where they
@@ -11,13 +11,12 @@ import { type RegisteredClient, createClient, nativeLogin } from '../support/oau
 
 /** Fires `count` token requests at once, one connection each. */
 async function parallelGrants(h: Harness, client: RegisteredClient, token: string, count: number) {
-  const port = await freePort();
-  const close = await listen(h.apps.public, port);
+  const server = await serve(h.apps.public);
   const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: client.client_id }).toString();
   try {
     return await Promise.all(
       Array.from({ length: count }, async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
+        const res = await fetch(`${server.origin}/oauth/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
           body,
@@ -26,7 +25,7 @@ async function parallelGrants(h: Harness, client: RegisteredClient, token: strin
       }),
     );
   } finally {
-    await close();
+    await server.close();
   }
 }
 

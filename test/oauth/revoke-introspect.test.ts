@@ -2,7 +2,15 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refresh, registerAndLogin } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { type RegisteredClient, createClient, nativeLogin, postForm } from '../support/oauth.js';
+import {
+  type RegisteredClient,
+  createClient,
+  credentials,
+  nativeLogin,
+  postForm,
+  publicRefresh,
+  tokenRequest,
+} from '../support/oauth.js';
 
 // POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662).
 
@@ -11,17 +19,9 @@ describe('revocation and introspection', () => {
   let rs: RegisteredClient; // a resource server for audience "api" that introspects
   let app: RegisteredClient; // a public native app
   let service: RegisteredClient; // a client-credentials service
-  const rsAuth = () => ({ id: rs.client_id, secret: rs.client_secret! });
+  const rsAuth = () => credentials(rs);
   const introspect = (token: string, auth = rsAuth()) => postForm(h.http, '/oauth/introspect', { token }, auth);
-  const cc = async () =>
-    (
-      await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { id: service.client_id, secret: service.client_secret! },
-      )
-    ).body.access_token as string;
+  const cc = async () => (await tokenRequest(h, { grant_type: 'client_credentials' }, service)).body.access_token as string;
 
   beforeAll(async () => {
     h = await startHarness({ RATE_LIMIT: 'false' });
@@ -72,9 +72,8 @@ describe('revocation and introspection', () => {
 
     it('describes a client-credentials token to its own client, and active:false once the client is deleted', async () => {
       const c = await createClient(h, { type: 'confidential', grant_types: ['client_credentials'], scopes: ['a', 'b'] });
-      const auth = { id: c.client_id, secret: c.client_secret! };
-      const token = (await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials', scope: 'a' }, auth)).body
-        .access_token;
+      const auth = credentials(c);
+      const token = (await tokenRequest(h, { grant_type: 'client_credentials', scope: 'a' }, auth)).body.access_token;
       const res = await introspect(token, auth);
       expect(res.body).toMatchObject({
         active: true,
@@ -93,7 +92,7 @@ describe('revocation and introspection', () => {
     it('describes a refresh token to the client it was issued to only, and never spends it', async () => {
       const confidentialApp = await createClient(h, { type: 'confidential', grant_types: ['refresh_token'] });
       const login = await nativeLogin(h, confidentialApp);
-      const own = await introspect(login.refreshToken, { id: confidentialApp.client_id, secret: confidentialApp.client_secret! });
+      const own = await introspect(login.refreshToken, credentials(confidentialApp));
       expect(own.body).toMatchObject({
         active: true,
         token_type: 'refresh_token',
@@ -105,18 +104,13 @@ describe('revocation and introspection', () => {
       const tokens = await h.database.db.prisma.refreshToken.findMany({ where: { session: { userId: login.userId } } });
       expect(tokens.every((t) => t.usedAt === null)).toBe(true);
       // Still rotates afterwards: introspection did not use it.
-      const rotated = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'refresh_token', refresh_token: login.refreshToken },
-        { id: confidentialApp.client_id, secret: confidentialApp.client_secret! },
-      );
+      const rotated = await tokenRequest(h, { grant_type: 'refresh_token', refresh_token: login.refreshToken }, confidentialApp);
       expect(rotated.status).toBe(200);
     });
 
     it('answers active:false for the access and refresh tokens of a disabled user, even with a session left live', async () => {
       const confidentialApp = await createClient(h, { type: 'confidential', grant_types: ['refresh_token'] });
-      const auth = { id: confidentialApp.client_id, secret: confidentialApp.client_secret! };
+      const auth = credentials(confidentialApp);
       const login = await nativeLogin(h, confidentialApp);
       expect((await introspect(login.refreshToken, auth)).body.active).toBe(true);
       // The account is disabled without its sessions being revoked (the check must not rely on them).
@@ -159,11 +153,7 @@ describe('revocation and introspection', () => {
       expect(res.text).toBe('');
       const session = await h.database.db.prisma.session.findFirstOrThrow({ where: { userId: login.userId } });
       expect(session.revokedReason).toBe('revoked_by_client');
-      const after = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const after = await publicRefresh(h, app, login.refreshToken);
       expect(after.status).toBe(400);
       expect((await h.services.store.events.list({ type: 'token_revoked' })).some((e) => e.sessionId === session.id)).toBe(true);
     });
@@ -173,7 +163,7 @@ describe('revocation and introspection', () => {
       await postForm(h.http, '/oauth/revoke', { token: login.accessToken, client_id: app.client_id }).expect(200);
       expect((await introspect(login.accessToken)).body).toEqual({ active: false });
       const token = await cc();
-      const serviceAuth = { id: service.client_id, secret: service.client_secret! };
+      const serviceAuth = credentials(service);
       expect((await introspect(token, serviceAuth)).body.active).toBe(true);
       await postForm(h.http, '/oauth/revoke', { token, token_type_hint: 'access_token' }, serviceAuth).expect(200);
       expect((await introspect(token, serviceAuth)).body).toEqual({ active: false });
@@ -214,11 +204,7 @@ describe('revocation and introspection', () => {
       const sessions = await h.database.db.prisma.session.findMany({ where: { userId: { in: [a.userId, b.userId] } } });
       expect(sessions.map((s) => s.revokedReason)).toEqual(['client_deleted', 'client_deleted']);
       for (const login of [a, b]) {
-        const r = await postForm(h.http, '/oauth/token', {
-          grant_type: 'refresh_token',
-          refresh_token: login.refreshToken,
-          client_id: doomed.client_id,
-        });
+        const r = await publicRefresh(h, doomed, login.refreshToken);
         expect(r.status).toBe(401); // the client itself is gone
         expect((await introspect(login.accessToken)).body).toEqual({ active: false });
       }

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, registerAndLogin, uniqueEmail, register } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { undescribed } from '../support/openapi.js';
-import { type RegisteredClient, basic, createClient, nativeLogin, postForm, writeCounts } from '../support/oauth.js';
+import {
+  type RegisteredClient,
+  basic,
+  createClient,
+  nativeLogin,
+  publicRefresh,
+  tokenRequest,
+  writeCounts,
+} from '../support/oauth.js';
 
 // POST /oauth/token (RFC 6749 §4.4, §6, §5.2) and POST /auth/login with a client_id.
 
@@ -28,12 +36,7 @@ describe('POST /oauth/token', () => {
 
   describe('client_credentials', () => {
     it('issues a token for the client itself with client_secret_basic: sub = client id, aud, scope, no sid, no refresh token', async () => {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials' }, service);
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toEqual({
@@ -56,7 +59,7 @@ describe('POST /oauth/token', () => {
     });
 
     it('accepts client_secret_post and narrows to the requested scope', async () => {
-      const res = await postForm(h.http, '/oauth/token', {
+      const res = await tokenRequest(h, {
         grant_type: 'client_credentials',
         client_id: service.client_id,
         client_secret: service.client_secret!,
@@ -69,27 +72,17 @@ describe('POST /oauth/token', () => {
 
     it('refuses a scope outside what the client is allowed: invalid_scope 400, and issues nothing', async () => {
       const before = await writeCounts(h);
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials', scope: 'orders:read admin' },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials', scope: 'orders:read admin' }, service);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid_scope', error_description: expect.stringContaining('admin') });
       expect(await writeCounts(h)).toEqual(before);
     });
 
     it('is unauthorized_client for a client without the grant, and for a public client', async () => {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { id: other.client_id, secret: other.client_secret! },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials' }, other);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('unauthorized_client');
-      const pub = await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials', client_id: app.client_id });
+      const pub = await tokenRequest(h, { grant_type: 'client_credentials', client_id: app.client_id });
       expect(pub.status).toBe(400);
       expect(pub.body.error).toBe('unauthorized_client');
     });
@@ -97,12 +90,7 @@ describe('POST /oauth/token', () => {
 
   describe('errors (RFC 6749 §5.2)', () => {
     it('invalid_client 401 with a Basic challenge when HTTP Basic was tried with a wrong secret', async () => {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { id: service.client_id, secret: 'wrong' },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials' }, { id: service.client_id, secret: 'wrong' });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
       expect(res.headers['www-authenticate']).toBe('Basic realm="latchkey"');
@@ -116,7 +104,7 @@ describe('POST /oauth/token', () => {
         { grant_type: 'client_credentials', client_id: service.client_id },
         { grant_type: 'client_credentials' },
       ]) {
-        const res = await postForm(h.http, '/oauth/token', form);
+        const res = await tokenRequest(h, form);
         expect(res.status, JSON.stringify(form)).toBe(401);
         expect(res.body.error).toBe('invalid_client');
         expect(res.headers['www-authenticate']).toBeUndefined();
@@ -124,7 +112,7 @@ describe('POST /oauth/token', () => {
     });
 
     it('a public client that sends a secret is invalid_client', async () => {
-      const res = await postForm(h.http, '/oauth/token', {
+      const res = await tokenRequest(h, {
         grant_type: 'refresh_token',
         refresh_token: 'x'.repeat(43),
         client_id: app.client_id,
@@ -135,40 +123,22 @@ describe('POST /oauth/token', () => {
     });
 
     it('two authentication methods at once are invalid_request', async () => {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials', client_secret: service.client_secret! },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials', client_secret: service.client_secret! }, service);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_request');
     });
 
     it('a parameter sent twice is invalid_request (RFC 6749 §3.2)', async () => {
-      const res = await postForm(h.http, '/oauth/token', 'grant_type=client_credentials&scope=orders:read&scope=orders:write', {
-        id: service.client_id,
-        secret: service.client_secret!,
-      });
+      const res = await tokenRequest(h, 'grant_type=client_credentials&scope=orders:read&scope=orders:write', service);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('scope') });
     });
 
     it('unsupported_grant_type for an unknown grant, invalid_request without one', async () => {
-      const unknown = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'password', username: 'a', password: 'b' },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const unknown = await tokenRequest(h, { grant_type: 'password', username: 'a', password: 'b' }, service);
       expect(unknown.status).toBe(400);
       expect(unknown.body.error).toBe('unsupported_grant_type');
-      const missing = await postForm(
-        h.http,
-        '/oauth/token',
-        { scope: 'x' },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const missing = await tokenRequest(h, { scope: 'x' }, service);
       expect(missing.status).toBe(400);
       expect(missing.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('grant_type') });
     });
@@ -183,12 +153,7 @@ describe('POST /oauth/token', () => {
     });
 
     it('a malformed scope is invalid_scope', async () => {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials', scope: 'orders:read "x"' },
-        { id: service.client_id, secret: service.client_secret! },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials', scope: 'orders:read "x"' }, service);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_scope');
     });
@@ -239,11 +204,7 @@ describe('POST /oauth/token', () => {
 
     it('rotates through the same rules as the cookie endpoint: new token each time, the old one is reuse', async () => {
       const login = await nativeLogin(h, app);
-      const first = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const first = await publicRefresh(h, app, login.refreshToken);
       expect(first.status).toBe(200);
       expect(first.headers['cache-control']).toBe('no-store');
       expect(first.body).toEqual({
@@ -256,18 +217,10 @@ describe('POST /oauth/token', () => {
       expect(decodeJwt(first.body.access_token)).toMatchObject({ client_id: app.client_id, sub: login.userId });
       // Past the grace window the old token is reuse: 400 invalid_grant here, and the session dies.
       h.clock.advance(h.config.refreshReuseInterval + 1);
-      const reuse = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const reuse = await publicRefresh(h, app, login.refreshToken);
       expect(reuse.status).toBe(400);
       expect(reuse.body.error).toBe('invalid_grant');
-      const newest = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: first.body.refresh_token,
-        client_id: app.client_id,
-      });
+      const newest = await publicRefresh(h, app, first.body.refresh_token);
       expect(newest.status).toBe(400);
       const session = await h.database.db.prisma.session.findFirstOrThrow({ where: { userId: login.userId } });
       expect(session.revokedReason).toBe('reuse_detected');
@@ -276,21 +229,12 @@ describe('POST /oauth/token', () => {
     it('a token presented by another client is invalid_grant, is not reuse, and changes nothing for its owner', async () => {
       const login = await nativeLogin(h, app);
       const before = await writeCounts(h);
-      const stranger = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'refresh_token', refresh_token: login.refreshToken },
-        { id: other.client_id, secret: other.client_secret! },
-      );
+      const stranger = await tokenRequest(h, { grant_type: 'refresh_token', refresh_token: login.refreshToken }, other);
       expect(stranger.status).toBe(400);
       expect(stranger.body.error).toBe('invalid_grant');
       expect(await writeCounts(h)).toEqual(before);
       // The owner's token still rotates normally.
-      const owner = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: login.refreshToken,
-        client_id: app.client_id,
-      });
+      const owner = await publicRefresh(h, app, login.refreshToken);
       expect(owner.status).toBe(200);
     });
 
@@ -298,11 +242,7 @@ describe('POST /oauth/token', () => {
       const cookieUser = await registerAndLogin(h);
       const native = await nativeLogin(h, app);
       const before = await writeCounts(h);
-      const atToken = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: cookieUser.refreshToken,
-        client_id: app.client_id,
-      });
+      const atToken = await publicRefresh(h, app, cookieUser.refreshToken);
       expect(atToken.status).toBe(400);
       expect(atToken.body.error).toBe('invalid_grant');
       const atCookie = await refresh(h, native.refreshToken);
@@ -310,26 +250,14 @@ describe('POST /oauth/token', () => {
       expect(atCookie.body.error).toBe('invalid_grant');
       expect(await writeCounts(h)).toEqual(before);
       expect((await refresh(h, cookieUser.refreshToken)).status).toBe(200);
-      expect(
-        (
-          await postForm(h.http, '/oauth/token', {
-            grant_type: 'refresh_token',
-            refresh_token: native.refreshToken,
-            client_id: app.client_id,
-          })
-        ).status,
-      ).toBe(200);
+      expect((await publicRefresh(h, app, native.refreshToken)).status).toBe(200);
     });
 
     it('a missing refresh_token is invalid_request; an unknown one is invalid_grant 400', async () => {
-      const missing = await postForm(h.http, '/oauth/token', { grant_type: 'refresh_token', client_id: app.client_id });
+      const missing = await tokenRequest(h, { grant_type: 'refresh_token', client_id: app.client_id });
       expect(missing.status).toBe(400);
       expect(missing.body.error).toBe('invalid_request');
-      const unknown = await postForm(h.http, '/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: 'A'.repeat(43),
-        client_id: app.client_id,
-      });
+      const unknown = await publicRefresh(h, app, 'A'.repeat(43));
       expect(unknown.status).toBe(400);
       expect(unknown.body.error).toBe('invalid_grant');
     });
@@ -338,8 +266,7 @@ describe('POST /oauth/token', () => {
   describe('client secrets', () => {
     it('rotation with a grace period keeps the previous secret valid until it ends; without one it stops at once', async () => {
       const c = await createClient(h, { type: 'confidential', grant_types: ['client_credentials'] });
-      const cc = (secret: string) =>
-        postForm(h.http, '/oauth/token', { grant_type: 'client_credentials' }, { id: c.client_id, secret });
+      const cc = (secret: string) => tokenRequest(h, { grant_type: 'client_credentials' }, { id: c.client_id, secret });
       const rotated = await h.admin.post(`/admin/clients/${c.client_id}/secret`).send({ grace: 60 });
       expect(rotated.status).toBe(201);
       expect(rotated.body).toEqual({ client_id: c.client_id, client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
@@ -375,20 +302,10 @@ describe('client authentication failures count toward brute-force limits', () =>
     // The login brute-force policy, counted per (client, IP) and per client (src/limits/attempt-guard.ts).
     const { points, baseLockSeconds } = LIMIT_POLICY.pairFailures;
     for (let i = 0; i < points; i++) {
-      const res = await postForm(
-        h.http,
-        '/oauth/token',
-        { grant_type: 'client_credentials' },
-        { id: target.client_id, secret: `guess-${i}` },
-      );
+      const res = await tokenRequest(h, { grant_type: 'client_credentials' }, { id: target.client_id, secret: `guess-${i}` });
       expect(res.status).toBe(401);
     }
-    const locked = await postForm(
-      h.http,
-      '/oauth/token',
-      { grant_type: 'client_credentials' },
-      { id: target.client_id, secret: target.client_secret! },
-    );
+    const locked = await tokenRequest(h, { grant_type: 'client_credentials' }, target);
     expect(locked.status).toBe(429);
     expect(locked.body.error).toBe('too_many_requests');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
@@ -396,12 +313,7 @@ describe('client authentication failures count toward brute-force limits', () =>
     expect(events).toHaveLength(points);
     expect(events[0]!.details).toMatchObject({ reason: 'wrong_secret', clientId: target.client_id });
     h.clock.advance(baseLockSeconds + 1);
-    const later = await postForm(
-      h.http,
-      '/oauth/token',
-      { grant_type: 'client_credentials' },
-      { id: target.client_id, secret: target.client_secret! },
-    );
+    const later = await tokenRequest(h, { grant_type: 'client_credentials' }, target);
     expect(later.status).toBe(200);
   });
 });

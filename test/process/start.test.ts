@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { canListen } from '../support/listen.js';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { SERVER_ARGS, type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { SERVER_ARGS, type ServerProcess, baseServerEnv, startServerProcess } from '../support/server-process.js';
 
 // The real process, as `npm start` runs it (CONTRACT.md "Running", "Configuration").
 
@@ -147,12 +147,7 @@ describe('npm start and signals', PROCESS_TEST, () => {
     const npm = spawn('npm', ['start'], {
       cwd: ROOT,
       env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? dir,
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        ADMIN_PORT: '0',
+        ...baseServerEnv(dir),
         KEYS_DIR: path.join(dir, 'keys'),
         DATABASE_URL: `pglite://${path.join(dir, 'data')}`,
       },
@@ -205,12 +200,4 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }

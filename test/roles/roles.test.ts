@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, refresh, refreshCookie, register, registerAndLogin, uniqueEmail } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { createClient, postForm } from '../support/oauth.js';
+import { createClient, publicRefresh, tokenRequest } from '../support/oauth.js';
 
 // Roles and permissions in access tokens (CONTRACT Part 2 "Scopes, roles and permissions";
 // RFC 9068 §2.2.3, §2.2.3.1; RFC 6749 §3.3, §6).
@@ -75,36 +75,18 @@ describe('roles and permissions in access tokens', () => {
     const login = await loginWith(app.client_id, email, { scope: 'orders:read orders:write' });
     expect(login.body.scope).toBe('orders:read orders:write');
     expect(claimsOf(login.accessToken)).toMatchObject({ scope: 'orders:read orders:write', roles: ['reader', 'writer'] });
-    const narrower = await postForm(h.http, '/oauth/token', {
-      grant_type: 'refresh_token',
-      refresh_token: login.refreshToken,
-      client_id: app.client_id,
-      scope: 'orders:read',
-    });
+    const narrower = await publicRefresh(h, app, login.refreshToken, { scope: 'orders:read' });
     expect(narrower.status).toBe(200);
     expect(narrower.body.scope).toBe('orders:read');
     // RFC 6749 §6: without scope, a refresh gets what the login was granted, not the narrower one.
     h.clock.advance(h.config.refreshReuseInterval + 1);
-    const back = await postForm(h.http, '/oauth/token', {
-      grant_type: 'refresh_token',
-      refresh_token: narrower.body.refresh_token,
-      client_id: app.client_id,
-    });
+    const back = await publicRefresh(h, app, narrower.body.refresh_token);
     expect(back.body.scope).toBe('orders:read orders:write');
-    const wider = await postForm(h.http, '/oauth/token', {
-      grant_type: 'refresh_token',
-      refresh_token: back.body.refresh_token,
-      client_id: app.client_id,
-      scope: 'orders:read invoices:read',
-    });
+    const wider = await publicRefresh(h, app, back.body.refresh_token, { scope: 'orders:read invoices:read' });
     expect(wider.status).toBe(400);
     expect(wider.body.error).toBe('invalid_scope');
     // Refused before any write: the token is still unused and rotates.
-    const still = await postForm(h.http, '/oauth/token', {
-      grant_type: 'refresh_token',
-      refresh_token: back.body.refresh_token,
-      client_id: app.client_id,
-    });
+    const still = await publicRefresh(h, app, back.body.refresh_token);
     expect(still.status).toBe(200);
   });
 
@@ -193,12 +175,7 @@ describe('roles and permissions in access tokens', () => {
 
   it('client-credentials tokens carry the scope from the client, and no roles', async () => {
     const svc = await createClient(h, { type: 'confidential', grant_types: ['client_credentials'], scopes: ['reports:read'] });
-    const res = await postForm(
-      h.http,
-      '/oauth/token',
-      { grant_type: 'client_credentials' },
-      { id: svc.client_id, secret: svc.client_secret! },
-    );
+    const res = await tokenRequest(h, { grant_type: 'client_credentials' }, svc);
     expect(claimsOf(res.body.access_token)).toMatchObject({ scope: 'reports:read' });
     expect(claimsOf(res.body.access_token)).not.toHaveProperty('roles');
   });

@@ -1,19 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { PASSWORD, register, uniqueEmail } from '../support/auth.js';
+import { PASSWORD, register, uniqueEmail, newIp } from '../support/auth.js';
 
 // Limits as documented in SECURITY.md / src/limits/policy.ts. Client IPs come from
 // X-Forwarded-For (TRUST_PROXY=loopback), so each test plays its own set of clients.
 
 let h: Harness;
-let nextIp = 0;
-const newIp = () => `198.51.100.${++nextIp}`;
 
 beforeAll(async () => {
   h = await startHarness({ TRUST_PROXY: 'loopback' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const login = (email: string, password: string, ip: string, agent = h.http) =>
   agent.post('/auth/login').set('X-Forwarded-For', ip).send({ email, password });

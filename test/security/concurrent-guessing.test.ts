@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
-import { PASSWORD, register } from '../support/auth.js';
+import { PASSWORD, newIp, register } from '../support/auth.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // Guesses sent all at once must not outrun the lockout (SECURITY.md "Credential stuffing"):
@@ -11,8 +11,6 @@ import { type Harness, startHarness } from '../support/harness.js';
 // verification together).
 
 let h: Harness;
-let nextIp = 0;
-const newIp = () => `198.51.100.${++nextIp}`;
 
 beforeAll(async () => {
   h = await startHarness({ TRUST_PROXY: 'loopback' });

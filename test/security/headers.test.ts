@@ -16,7 +16,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ ALLOWED_ORIGINS: `${APP},${OTHER_APP}`, TRUST_PROXY: 'loopback' });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 function expectApiHardening(res: Response) {
   expect(res.headers['x-content-type-options']).toBe('nosniff');

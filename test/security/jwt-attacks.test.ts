@@ -22,7 +22,7 @@ beforeAll(async () => {
   claims = decodeJwt(user.accessToken);
   kid = decodeProtectedHeader(user.accessToken).kid as string;
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 async function expectRejected(token: string) {
   const res = await h.http.get('/auth/me').set('Authorization', `Bearer ${token}`);

@@ -12,7 +12,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 it('writes no password, refresh token, access token or private key material to the logs', async () => {
   const email = uniqueEmail('redaction');

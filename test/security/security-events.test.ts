@@ -15,7 +15,7 @@ const requestId = (label: string) => `${label}-${++seq}`;
 beforeAll(async () => {
   h = await startHarness();
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 /** The one row and the one log line for this request id and type. */
 async function eventFor(type: SecurityEventType, id: string) {
@@ -41,14 +41,18 @@ describe('security events: a row and a log line with the request id', () => {
     expect(line).toMatchObject({ userId: user.id, sessionId: row.sessionId });
   });
 
+  /** A login with the wrong password (401); with `id` as its X-Request-Id, so its event can be found. */
+  const wrongPassword = (email: string, id?: string) =>
+    h.http
+      .post('/auth/login')
+      .set(id ? { 'X-Request-Id': id } : {})
+      .send({ email, password: 'not the password' })
+      .expect(401);
+
   it('login failure: wrong password names the user, unknown email does not', async () => {
     const user = await register(h.http);
     const wrong = requestId('login-wrong');
-    await h.http
-      .post('/auth/login')
-      .set('X-Request-Id', wrong)
-      .send({ email: user.email, password: 'not the password' })
-      .expect(401);
+    await wrongPassword(user.email, wrong);
     const { row: wrongRow } = await eventFor('login_failed', wrong);
     expect(wrongRow).toMatchObject({ userId: user.id, details: { reason: 'wrong_password' } });
 
@@ -61,14 +65,9 @@ describe('security events: a row and a log line with the request id', () => {
 
   it('lockout', async () => {
     const user = await register(h.http);
-    for (let i = 0; i < 4; i++)
-      await h.http.post('/auth/login').send({ email: user.email, password: 'not the password' }).expect(401);
+    for (let i = 0; i < 4; i++) await wrongPassword(user.email);
     const id = requestId('login-locking');
-    await h.http
-      .post('/auth/login')
-      .set('X-Request-Id', id)
-      .send({ email: user.email, password: 'not the password' })
-      .expect(401);
+    await wrongPassword(user.email, id);
     const { row, line } = await eventFor('login_locked', id);
     expect(row).toMatchObject({ userId: user.id, details: { scope: 'email_ip', seconds: 300, lockouts: 1 } });
     expect(line.details).toEqual(row.details);

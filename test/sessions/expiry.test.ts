@@ -23,7 +23,7 @@ describe('idle expiry (REFRESH_IDLE_TTL)', () => {
     // Access tokens outlive the idle window here, so /auth/me shows the session check, not the exp check.
     h = await startHarness({ REFRESH_IDLE_TTL: String(IDLE), ACCESS_TOKEN_TTL: '3600', REFRESH_REUSE_INTERVAL: String(WINDOW) });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('expires a session unused for REFRESH_IDLE_TTL: 401 invalid_grant, cookie cleared, revoked as expired, /auth/me 401', async () => {
     const user = await registerAndLogin(h);
@@ -90,7 +90,7 @@ describe('grace window edges (REFRESH_REUSE_INTERVAL)', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_REUSE_INTERVAL: String(WINDOW) });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('re-presenting the rotated token up to the last second of the window returns the same successor, and writes no new token', async () => {
     const user = await registerAndLogin(h);
@@ -159,7 +159,7 @@ describe('housekeeping (purgeSessions)', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_REUSE_INTERVAL: String(WINDOW) });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   const tokenRow = (token: string) =>
     h.database.db.prisma.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) } });

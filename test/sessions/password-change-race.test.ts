@@ -1,10 +1,11 @@
-import { createServer } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/sessions/refresh-token.js';
 import { PASSWORD, refresh, refreshCookie, registerAndLogin } from '../support/auth.js';
 import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { type Listening, serve } from '../support/listen.js';
+import { closeAll } from '../support/teardown.js';
 
 // A password change racing a refresh of another session of the same user. The rotation
 // statement locks the session row before it decides, and the revocation updates that row, so
@@ -13,24 +14,16 @@ import { type Harness, startHarness } from '../support/harness.js';
 // a rotation committed after the revocation (a token minted for a session already ended).
 
 let h: Harness;
+let server: Listening;
 let base: string;
-let close: () => Promise<void>;
 
 beforeAll(async () => {
   h = await startHarness({ REFRESH_REUSE_INTERVAL: '0' });
   // A listening server: each request on its own connection, really in parallel in the database.
-  const server = createServer(h.apps.public);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  close = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  };
+  server = await serve(h.apps.public);
+  base = server.origin;
 });
-afterAll(async () => {
-  await close?.();
-  await h?.close();
-});
+afterAll(() => closeAll(server, h));
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const sid = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;

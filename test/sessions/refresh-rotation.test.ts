@@ -14,7 +14,7 @@ describe('refresh rotation (strict: REFRESH_REUSE_INTERVAL=0)', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_REUSE_INTERVAL: '0' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('rotates the refresh token on every use and issues a new access token for the same session', async () => {
     const user = await registerAndLogin(h);
@@ -86,7 +86,7 @@ describe('refresh grace window (REFRESH_REUSE_INTERVAL=10)', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_REUSE_INTERVAL: '10' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('gives a second tab the same successor within the window, and the family stays one line', async () => {
     const user = await registerAndLogin(h);
@@ -146,7 +146,7 @@ describe('session expiry (injected clock)', () => {
   beforeAll(async () => {
     h = await startHarness({ REFRESH_TOKEN_TTL: '86400', REFRESH_IDLE_TTL: '3600', REFRESH_REUSE_INTERVAL: '0' });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('sets the cookie Max-Age to the idle TTL while the absolute expiry is further away', async () => {
     const user = await registerAndLogin(h);

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import type { Harness } from './harness.js';
+import { serve } from './listen.js';
 
 export interface ParsedCookie {
   name: string;
@@ -56,6 +57,13 @@ export async function registerAndLogin(h: Pick<Harness, 'http' | 'config'>, emai
   return { userId: user.id, email, password: user.password, accessToken: res.body.access_token, refreshToken: cookie.value };
 }
 
+let lastIp = 0;
+/**
+ * A client IP no other request of this test file used (RFC 5737 TEST-NET-2), for
+ * X-Forwarded-For behind TRUST_PROXY=loopback: each test plays its own set of clients.
+ */
+export const newIp = () => `198.51.100.${++lastIp}`;
+
 export function refresh(h: Pick<Harness, 'http' | 'config'>, token: string) {
   return h.http.post('/auth/refresh').set('Cookie', `${h.config.refreshCookieName}=${token}`);
 }
@@ -65,14 +73,11 @@ export function refresh(h: Pick<Harness, 'http' | 'config'>, token: string) {
  * (one connection each), so they really overlap in the database.
  */
 export async function parallelRefreshes(h: Pick<Harness, 'apps' | 'config'>, token: string, count: number) {
-  const { createServer } = await import('node:http');
-  const server = createServer(h.apps.public);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const server = await serve(h.apps.public);
   try {
     return await Promise.all(
       Array.from({ length: count }, async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/auth/refresh`, {
+        const res = await fetch(`${server.origin}/auth/refresh`, {
           method: 'POST',
           headers: { cookie: `${h.config.refreshCookieName}=${token}`, connection: 'close' },
         });
@@ -82,8 +87,7 @@ export async function parallelRefreshes(h: Pick<Harness, 'apps' | 'config'>, tok
       }),
     );
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 }
 

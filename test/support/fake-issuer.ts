@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { type CryptoKey, type JWK, type JWTPayload, SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { FakeClock } from './clock.js';
+import { type Listening, serve } from './listen.js';
 
 // A stand-in for Latchkey's public surface as a resource server sees it — the JWKS and token
 // status lists in the contract's wire format — driven by hand: keys come and go, bits flip,
@@ -55,15 +55,14 @@ export class FakeIssuer {
   readonly #keys: Key[] = [];
   readonly #published = new Set<string>();
   readonly #lists = new Map<string, Uint8Array>();
-  #server: Server | undefined;
+  #server: Listening | undefined;
   #nextIdx = 0;
   #outsider: Key | undefined;
 
   static async start(): Promise<FakeIssuer> {
     const issuer = new FakeIssuer();
-    issuer.#server = createServer((req, res) => issuer.#handle(req, res));
-    await new Promise<void>((resolve) => issuer.#server!.listen(0, '127.0.0.1', resolve));
-    issuer.url = `http://127.0.0.1:${(issuer.#server.address() as AddressInfo).port}`;
+    issuer.#server = await serve((req, res) => issuer.#handle(req, res));
+    issuer.url = issuer.#server.origin;
     await issuer.addKey();
     return issuer;
   }
@@ -121,9 +120,7 @@ export class FakeIssuer {
   }
 
   async close(): Promise<void> {
-    if (!this.#server) return;
-    this.#server.closeAllConnections();
-    await new Promise((resolve) => this.#server!.close(resolve));
+    await this.#server?.close();
   }
 
   #key(kid: string): Key {

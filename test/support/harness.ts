@@ -5,10 +5,13 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type Services, createServices } from '../../src/services.js';
 import type { Database } from '../../src/store/database.js';
+import type { Lifecycle } from '../../src/http/health-routes.js';
 import { FakeClock } from './clock.js';
 import { type TestDatabase, freshDatabase } from './database.js';
+import { type Listening, serve } from './listen.js';
 import { LogCapture } from './logs.js';
 import { checkedAgent } from './openapi.js';
+import { closeAll } from './teardown.js';
 import { adminApiDocument, publicApiDocument } from '../../src/http/openapi/document.js';
 
 export const TEST_ENV: Record<string, string> = {
@@ -37,26 +40,39 @@ export function testConfig(env: Record<string, string>, options: HarnessOptions 
   return real ? config : Object.freeze({ ...config, argon2: TEST_ARGON2 });
 }
 
-export interface Harness {
+export interface Instance {
   config: Config;
-  clock: FakeClock;
   services: Services;
   apps: Apps;
   http: TestAgent;
   admin: TestAgent;
+  /** The instance's lifecycle (set `draining` to see it drain). */
+  lifecycle: Lifecycle;
+}
+
+export interface InstanceOptions {
+  /** Its database connection; the harness's own by default (works on an in-memory PGlite). */
+  db?: Database;
+  /** Its KEY_ENCRYPTION_KEY; the harness's by default. */
+  keyEncryptionKey?: Buffer;
+  /** Whether to load the signing keys before it answers (true by default). */
+  startKeys?: boolean;
+}
+
+export interface Harness extends Instance {
+  clock: FakeClock;
   logs: LogCapture;
   database: TestDatabase;
   keyEncryptionKey: Buffer;
-  /** Another app instance on the same database (PostgreSQL only), sharing clock and keys' KEK. */
+  /**
+   * Another app instance built from the harness's pieces (same clock, logs and key-encryption
+   * key), as a restart or a rolling deploy would run it: the harness's environment with `env`
+   * over it. Shares the harness's database connection unless `options.db` says otherwise.
+   */
+  buildInstance(env?: Record<string, string>, options?: InstanceOptions): Promise<Instance>;
+  /** Another app instance with a connection pool of its own on the same database (PostgreSQL only). */
   startInstance(env?: Record<string, string>): Promise<Instance>;
   close(): Promise<void>;
-}
-
-export interface Instance {
-  services: Services;
-  apps: Apps;
-  http: TestAgent;
-  admin: TestAgent;
 }
 
 /** A whole Latchkey on a fresh database, a fake clock and captured logs; nothing listens. */
@@ -66,27 +82,69 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const clock = new FakeClock();
   const logs = new LogCapture();
   const keyEncryptionKey = randomBytes(32);
-  const build = async (db: Database, cfg: Config): Promise<Instance> => {
-    const services = createServices({ config: cfg, db, keyEncryptionKey, clock, logger: createLogger(cfg.logLevel, logs) });
-    await services.keyAdmin.start();
-    const apps = createApp({ ...services, lifecycle: { draining: false } });
+  // The one way tests build an app: every instance of this harness comes from here.
+  const buildInstance = async (extra: Record<string, string> = {}, instance: InstanceOptions = {}): Promise<Instance> => {
+    const cfg = testConfig({ ...env, ...extra }, options);
+    const services = createServices({
+      config: cfg,
+      db: instance.db ?? database.db,
+      keyEncryptionKey: instance.keyEncryptionKey ?? keyEncryptionKey,
+      clock,
+      logger: createLogger(cfg.logLevel, logs),
+    });
+    if (instance.startKeys !== false) await services.keyAdmin.start();
+    const lifecycle: Lifecycle = { draining: false };
+    const apps = createApp({ ...services, lifecycle });
     // Every response is checked against the OpenAPI description (test/support/openapi.ts).
     return {
+      config: cfg,
       services,
       apps,
       http: checkedAgent(apps.public, publicApiDocument(cfg)),
       admin: checkedAgent(apps.admin, adminApiDocument(cfg)),
+      lifecycle,
     };
   };
-  const main = await build(database.db, config);
+  let main: Instance;
+  try {
+    main = await buildInstance();
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
   return {
     ...main,
-    config,
     clock,
     logs,
     database,
     keyEncryptionKey,
-    startInstance: async (extra = {}) => build(await database.openAnother(), testConfig({ ...env, ...extra }, options)),
+    buildInstance,
+    startInstance: async (extra = {}) => buildInstance(extra, { db: await database.openAnother() }),
     close: () => database.drop(),
   };
+}
+
+export interface ListeningHarness extends Harness {
+  /** The public app's real origin (http://127.0.0.1:<port>), which is also its ISSUER. */
+  origin: string;
+  listener: Listening;
+}
+
+/**
+ * A harness whose public app listens on a real port, with ISSUER that port's origin: for
+ * clients that fetch discovery, the JWKS or status lists over HTTP. `close()` stops both.
+ */
+export async function startListeningHarness(
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<ListeningHarness> {
+  const listener = await serve();
+  try {
+    const h = await startHarness({ ISSUER: listener.origin, ...env }, options);
+    listener.server.on('request', h.apps.public);
+    return { ...h, origin: listener.origin, listener, close: () => closeAll(listener, h) };
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
 }

@@ -36,6 +36,28 @@ export function postForm(
   return request.send(typeof form === 'string' ? form : new URLSearchParams(form).toString());
 }
 
+/** A registered client's HTTP Basic credentials (RFC 6749 §2.3.1). */
+export const credentials = (client: RegisteredClient) => ({ id: client.client_id, secret: client.client_secret! });
+
+/** POST /oauth/token with `form`; `client` (or explicit credentials) authenticates with HTTP Basic. */
+export function tokenRequest(
+  h: Pick<Harness, 'http'>,
+  form: Record<string, string> | string,
+  client?: RegisteredClient | { id: string; secret: string },
+) {
+  return postForm(h.http, '/oauth/token', form, client && ('client_id' in client ? credentials(client) : client));
+}
+
+/** grant_type=refresh_token by a public client, which names itself with client_id (RFC 6749 §6). */
+export function publicRefresh(
+  h: Pick<Harness, 'http'>,
+  client: RegisteredClient,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(h, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, ...extra });
+}
+
 /** A user logged in through a registered client (native app): tokens in the body, no cookie. */
 export async function nativeLogin(
   h: Pick<Harness, 'http'>,

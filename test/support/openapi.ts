@@ -167,7 +167,7 @@ export class OpenApiValidator {
   }
 
   #resolve<T>(value: T | Ref): T {
-    if (!value || typeof value !== 'object' || !('$ref' in value)) return value as T;
+    if (!value || typeof value !== 'object' || !('$ref' in value)) return value;
     const [, kind, name] = /^#\/components\/(\w+)\/(.+)$/.exec(value.$ref) ?? [];
     const target = (this.document.components as Record<string, Record<string, unknown> | undefined>)[kind ?? '']?.[name ?? ''];
     if (!target) throw new Error(`OpenAPI: unresolved ${value.$ref}`);

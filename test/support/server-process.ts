@@ -38,6 +38,18 @@ export interface ServerProcess {
 const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
+/** What every server process a test starts gets: a clean environment, loopback, OS-chosen ports. */
+export function baseServerEnv(cwd: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? cwd,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_PORT: '0',
+  };
+}
+
 /**
  * Starts the real server (SERVER_ARGS: what `npm start` runs, from source) in a temp
  * working directory with PORT=0 and ADMIN_PORT=0, and resolves once it logged
@@ -49,13 +61,8 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   const child = spawn(process.execPath, SERVER_ARGS, {
     cwd,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? cwd,
-      NODE_ENV: 'test',
+      ...baseServerEnv(cwd),
       COOKIE_SECURE: 'false',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_PORT: '0',
       KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DATABASE_URL: `pglite://${path.join(cwd, 'data')}`,
       ...env,
@@ -70,7 +77,7 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms\n${stderr.join('\n')}`)), timeoutMs);
     let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
@@ -82,7 +89,7 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
         resolve({ port: record.port, adminPort: record.adminPort });
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening\n${stderr.join('')}`));

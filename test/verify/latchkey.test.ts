@@ -1,11 +1,10 @@
-import { type Server, createServer } from 'node:http';
 import { type Verifier, createVerifier } from '@latchkey/verify';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoggedIn, refresh, registerAndLogin } from '../support/auth.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type ListeningHarness, startListeningHarness } from '../support/harness.js';
 import { bearer } from '../http/helpers.js';
-import { createClient, postForm } from '../support/oauth.js';
+import { createClient, credentials, postForm, tokenRequest } from '../support/oauth.js';
 
 // Revocation that reaches resource servers (CONTRACT.md Part 2), end to end: a listening
 // Latchkey, and @latchkey/verify fetching its JWKS and status lists over HTTP, both on the same
@@ -13,21 +12,12 @@ import { createClient, postForm } from '../support/oauth.js';
 // a live session's token must never be rejected.
 
 const TTL = 30;
-let h: Harness;
-let latchkey: Server;
+let h: ListeningHarness;
 
 beforeAll(async () => {
-  latchkey = createServer();
-  await new Promise<void>((resolve) => latchkey.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(latchkey.address() as { port: number }).port}`;
-  h = await startHarness({ ISSUER: issuer, STATUS_LIST_TTL: String(TTL), JWKS_MAX_AGE: '300', KEY_PREPUBLISH: '600' });
-  latchkey.on('request', h.apps.public);
+  h = await startListeningHarness({ STATUS_LIST_TTL: String(TTL), JWKS_MAX_AGE: '300', KEY_PREPUBLISH: '600' });
 });
-afterAll(async () => {
-  latchkey?.closeAllConnections();
-  await new Promise((resolve) => latchkey?.close(resolve));
-  await h?.close();
-});
+afterAll(() => h?.close());
 
 const newVerifier = () => createVerifier({ issuer: h.config.issuer, audience: h.config.audience, clock: h.clock });
 
@@ -145,9 +135,9 @@ it('rejects a client-credentials token once it is revoked (RFC 7009) or its clie
     scopes: ['jobs:run'],
     audience: h.config.audience,
   });
-  const auth = { id: service.client_id, secret: service.client_secret! };
+  const auth = credentials(service);
   const token = async () => {
-    const res = await postForm(h.http, '/oauth/token', { grant_type: 'client_credentials' }, auth);
+    const res = await tokenRequest(h, { grant_type: 'client_credentials' }, auth);
     expect(res.status).toBe(200);
     return res.body.access_token as string;
   };
