@@ -144,10 +144,15 @@ export function startServer(env: Record<string, string>, cwd: string): Promise<C
 export async function startLatchkey(
   env: Record<string, string>,
   cwd: string,
-  options: { rateLimit: boolean; nodeArgs?: string[] },
+  options: {
+    rateLimit: boolean;
+    nodeArgs?: string[];
+    /** Another build's dist/main.js (bench/ab.ts); default this checkout's. */ entry?: string;
+  },
 ): Promise<LatchkeyProcess> {
   const adminToken = env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const args = await npmStartArgs();
+  if (options.entry) args[args.length - 1] = options.entry;
   const extra = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(options.nodeArgs ?? [])];
   const child = await startChild(
     [...args.slice(0, -1), ...extra, args.at(-1)!],
