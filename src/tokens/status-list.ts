@@ -86,10 +86,17 @@ export class StatusLists {
     private readonly clock: Clock,
   ) {}
 
+  /** The list as `document` would answer it now without any work: only while this instance's copy is fresh. */
+  cachedDocument(listId: number): StatusListDocument | undefined {
+    const cached = this.#cache.get(listId);
+    return cached && this.clock.now().getTime() - cached.checkedAt < REBUILD_MS ? cached.doc : undefined;
+  }
+
   /** The signed list `listId`, or undefined when no slot of it was ever given out. */
   async document(listId: number): Promise<StatusListDocument | undefined> {
+    const fresh = this.cachedDocument(listId);
+    if (fresh) return fresh;
     const cached = this.#cache.get(listId);
-    if (cached && this.clock.now().getTime() - cached.checkedAt < REBUILD_MS) return cached.doc;
     let building = this.#building.get(listId);
     if (!building) {
       building = this.#build(listId, cached).finally(() => this.#building.delete(listId));
