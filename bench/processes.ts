@@ -174,9 +174,12 @@ export async function startLatchkey(
   return { ...child, adminUrl: `http://127.0.0.1:${child.ready.adminPort as number}`, adminToken };
 }
 
-/** A peer server from bench/peers/, plain JavaScript run by plain node (no loader in its memory). */
+/**
+ * A peer server from bench/peers/, plain JavaScript run by plain node (no loader in its memory),
+ * with NODE_ENV=production like Latchkey.
+ */
 export function startPeer(script: string, env: Record<string, string>): Promise<Child> {
-  return startChild([path.join(ROOT, 'bench/peers', script)], env);
+  return startChild([path.join(ROOT, 'bench/peers', script)], { NODE_ENV: 'production', ...env });
 }
 
 /** The JWKS reference: the smallest Express app answering a small JSON document. */
