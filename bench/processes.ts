@@ -144,10 +144,15 @@ export function startServer(env: Record<string, string>, cwd: string): Promise<C
 export async function startLatchkey(
   env: Record<string, string>,
   cwd: string,
-  options: { rateLimit: boolean; nodeArgs?: string[] },
+  options: {
+    rateLimit: boolean;
+    nodeArgs?: string[];
+    /** Another build's dist/main.js (bench/ab.ts); default this checkout's. */ entry?: string;
+  },
 ): Promise<LatchkeyProcess> {
   const adminToken = env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const args = await npmStartArgs();
+  if (options.entry) args[args.length - 1] = options.entry;
   const extra = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(options.nodeArgs ?? [])];
   const child = await startChild(
     [...args.slice(0, -1), ...extra, args.at(-1)!],
@@ -169,9 +174,12 @@ export async function startLatchkey(
   return { ...child, adminUrl: `http://127.0.0.1:${child.ready.adminPort as number}`, adminToken };
 }
 
-/** A peer server from bench/peers/, plain JavaScript run by plain node (no loader in its memory). */
+/**
+ * A peer server from bench/peers/, plain JavaScript run by plain node (no loader in its memory),
+ * with NODE_ENV=production like Latchkey.
+ */
 export function startPeer(script: string, env: Record<string, string>): Promise<Child> {
-  return startChild([path.join(ROOT, 'bench/peers', script)], env);
+  return startChild([path.join(ROOT, 'bench/peers', script)], { NODE_ENV: 'production', ...env });
 }
 
 /** The JWKS reference: the smallest Express app answering a small JSON document. */

@@ -8,9 +8,10 @@
 // (15), BENCH_CONNECTIONS (64), BENCH_RATE_LIMIT (true), BENCH_POSTGRES_URL or DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres), BENCH_NODE_ARGS (extra node flags),
 // BENCH_ENV (extra environment for Latchkey, `NAME=value NAME=value`), BENCH_SQL_AFTER_START (SQL
-// run on the fresh database once Latchkey has migrated it: to try a schema change's effect).
+// run on the fresh database once Latchkey has migrated it: to try a schema change's effect),
+// BENCH_PROFILE_OUT (a file to keep the window's .cpuprofile in, for Chrome DevTools or a closer look).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,6 +98,22 @@ function analyse(profile: CpuProfile, from: number, to: number) {
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   return { total, areas: sorted(areas), functions: sorted(functions) };
+}
+
+/** The samples between two instants only, as a profile of its own (start-up and set-up left out). */
+function windowOf(profile: CpuProfile, from: number, to: number): CpuProfile & { endTime: number } {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = profile.startTime;
+  let last = from;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < from || t > to) return;
+    samples.push(id);
+    timeDeltas.push(t - last);
+    last = t;
+  });
+  return { ...profile, startTime: from, endTime: to, samples, timeDeltas };
 }
 
 async function main() {
@@ -186,6 +203,9 @@ async function main() {
       const profileFile = (await readdir(cwd)).find((f) => f.endsWith('.cpuprofile'));
       if (profileFile) {
         const profile = JSON.parse(await readFile(path.join(cwd, profileFile), 'utf8')) as CpuProfile;
+        if (process.env.BENCH_PROFILE_OUT) {
+          await writeFile(process.env.BENCH_PROFILE_OUT, JSON.stringify(windowOf(profile, start.atMicros, end.atMicros)));
+        }
         const { total, areas, functions } = analyse(profile, start.atMicros, end.atMicros);
         const share = (micros: number) =>
           `${((micros / total) * 100).toFixed(1).padStart(5)} %  ${(micros / requests).toFixed(0).padStart(4)} µs/req`;

@@ -318,7 +318,9 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
       [getter('Latchkey', 'latchkey', main.server, '/auth/me', { authorization: `Bearer ${accessToken}` })],
       1,
     );
-    // By now the refresh and login scenarios have filled list 1 with sessions (and /auth/me's).
+    // By now the refresh and login scenarios have filled list 1 with sessions (and /auth/me's);
+    // run alone (BENCH_SCENARIOS=statuslist), the list needs a few of its own.
+    if (scenarios.has('statuslist')) await latchkeySessions(main.server, 8, address);
     await interleave(
       entries,
       'statuslist',

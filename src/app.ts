@@ -15,7 +15,7 @@ import { requestLog } from './http/middleware/request-log.js';
 import { metricsHandler, requestMetrics } from './http/middleware/metrics.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
-import { statusListRoutes } from './http/status-list-routes.js';
+import { statusListDocuments, statusListRoutes } from './http/status-list-routes.js';
 import { type DocumentHandler, wellKnownDocuments, wellKnownRoutes } from './http/well-known-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import type { Services } from './services.js';
@@ -40,8 +40,13 @@ export interface Apps {
 /** Builds both Express apps from their dependencies; never listens. */
 export function createApp(deps: AppDeps): Apps {
   const documents = wellKnownDocuments(deps);
+  // Fresh cached status lists; the rest (and every list in tests, which use `public`) by Express.
+  const statusLists = statusListDocuments(deps);
   const app = publicApp(deps, documents);
-  return { public: app, publicListener: (req, res) => documents(req, res, () => app(req, res)), admin: adminApp(deps) };
+  const publicListener: RequestListener = (req, res) => {
+    if (!documents(req, res) && !statusLists(req, res)) app(req, res);
+  };
+  return { public: app, publicListener, admin: adminApp(deps) };
 }
 
 function express5(deps: AppDeps): Express {
@@ -65,7 +70,7 @@ function common(app: Express, deps: AppDeps): Express {
 function publicApp(deps: AppDeps, documents: DocumentHandler): Express {
   const app = express5(deps);
   // First: the JWKS and metadata reads, answered whole with the same headers (see there).
-  app.use(documents);
+  app.use((req, res, next) => void (documents(req, res) || next()));
   common(app, deps);
   app.use(healthRoutes(deps.store, deps.keys, deps.lifecycle));
   // Public documents: any origin may read them (browser-side verifiers), without credentials.

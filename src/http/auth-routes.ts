@@ -41,7 +41,8 @@ export function authRoutes(deps: SessionDeps & ClientAuthDeps, limits: Partial<A
 
   // RFC 6749 §5.1: token responses (and everything else here) must not be cached.
   router.use((_req, res, next) => {
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
     next();
   });
 

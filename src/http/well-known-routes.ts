@@ -35,10 +35,13 @@ export interface WellKnownDeps {
   scopeCatalog: ScopeCatalog;
 }
 
-/** Plain Node request and response: usable ahead of Express and as Express middleware alike. */
-export type DocumentHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+/**
+ * Plain Node request and response, usable ahead of Express and as Express middleware alike:
+ * true when it answered, false to let the request go on (no closure per request for `next`).
+ */
+export type DocumentHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** GET and HEAD of the two documents; anything else goes on (`next`). */
+/** GET and HEAD of the two documents; anything else is not answered (false).*/
 export function wellKnownDocuments({ config, keys, metrics, logger, scopeCatalog }: WellKnownDeps): DocumentHandler {
   const lines = requestLineLogger(logger);
   // Rebuilt only when the list of known scopes changes (src/oauth/scope-catalog.ts); the first
@@ -63,14 +66,14 @@ export function wellKnownDocuments({ config, keys, metrics, logger, scopeCatalog
     `public, max-age=${config.jwksMaxAge}`,
   ];
 
-  return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     // As Express routes: case-insensitive, with or without a trailing slash.
     const path = pathOf(req.url ?? '')
       .toLowerCase()
       .replace(/(.)\/$/, '$1');
     const document = documents.get(path)?.();
-    if (!document) return next();
+    if (!document) return false;
     const started = performance.now();
     const requestId = requestIdFor(req);
     const headers = ['X-Request-Id', requestId, ...fixedHeaders];
@@ -84,6 +87,7 @@ export function wellKnownDocuments({ config, keys, metrics, logger, scopeCatalog
     res.end(status === 200 ? document.body : undefined);
     metrics.recordRequest(req.method, path, status, (performance.now() - started) / 1000);
     writeRequestLine(lines, req, res, requestId, started);
+    return true;
   };
 }
 

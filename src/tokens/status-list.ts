@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { SignJWT } from 'jose';
 import { type Clock, epochSeconds } from '../clock.js';
 import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { StatusSlotStore } from '../store/status-slots.js';
+import { signJwt } from './jws.js';
 import { STATUS_LIST_TYP } from '../inspect/status-list.js';
 
 // Token Status List, draft-ietf-oauth-status-list-21: how a resource server learns that an
@@ -86,10 +86,17 @@ export class StatusLists {
     private readonly clock: Clock,
   ) {}
 
+  /** The list as `document` would answer it now without any work: only while this instance's copy is fresh. */
+  cachedDocument(listId: number): StatusListDocument | undefined {
+    const cached = this.#cache.get(listId);
+    return cached && this.clock.now().getTime() - cached.checkedAt < REBUILD_MS ? cached.doc : undefined;
+  }
+
   /** The signed list `listId`, or undefined when no slot of it was ever given out. */
   async document(listId: number): Promise<StatusListDocument | undefined> {
+    const fresh = this.cachedDocument(listId);
+    if (fresh) return fresh;
     const cached = this.#cache.get(listId);
-    if (cached && this.clock.now().getTime() - cached.checkedAt < REBUILD_MS) return cached.doc;
     let building = this.#building.get(listId);
     if (!building) {
       building = this.#build(listId, cached).finally(() => this.#building.delete(listId));
@@ -120,13 +127,18 @@ export class StatusLists {
   async #sign(listId: number, lst: string): Promise<StatusListDocument> {
     const { kid, alg, key } = this.keys.signingKey();
     const iat = epochSeconds(this.clock.now());
-    const jwt = await new SignJWT({ ttl: this.config.statusListTtl, status_list: { bits: 1, lst } })
-      .setProtectedHeader({ alg, kid, typ: STATUS_LIST_TYP })
-      .setSubject(statusListUri(this.config.issuer, listId))
-      .setIssuedAt(iat)
-      // A copy older than a token's lifetime says nothing about the tokens still alive.
-      .setExpirationTime(iat + this.config.accessTokenTtl)
-      .sign(key);
+    const jwt = await signJwt(
+      { alg, kid, typ: STATUS_LIST_TYP },
+      {
+        ttl: this.config.statusListTtl,
+        status_list: { bits: 1, lst },
+        sub: statusListUri(this.config.issuer, listId),
+        iat,
+        // A copy older than a token's lifetime says nothing about the tokens still alive.
+        exp: iat + this.config.accessTokenTtl,
+      },
+      key,
+    );
     return { jwt, etag: `"${createHash('sha256').update(jwt).digest('base64url').slice(0, 27)}"` };
   }
 }

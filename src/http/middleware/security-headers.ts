@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
  * no framing at all. HSTS only when the issuer is https (RFC 6797 §7.2: not over plain http;
  * keeps localhost unpinned).
  */
-export function securityHeaders(config: Config): RequestHandler {
+function helmetFor(config: Config): RequestHandler {
   const https = new URL(config.issuer).protocol === 'https:';
   return helmet({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -18,8 +18,8 @@ export function securityHeaders(config: Config): RequestHandler {
 }
 
 /**
- * The same headers as a flat `[name, value, name, value…]` list, computed once: helmet's output
- * does not depend on the request, so a handler that writes its response in one go (the public
+ * helmet's headers as a flat `[name, value, name, value…]` list, computed once: its output does
+ * not depend on the request, so a handler that writes its response in one go (the public
  * documents) sends exactly what helmet would, without running it per request.
  */
 export function securityHeaderList(config: Config): string[] {
@@ -31,7 +31,20 @@ export function securityHeaderList(config: Config): string[] {
     },
     removeHeader() {},
   };
-  const middleware = securityHeaders(config) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  const middleware = helmetFor(config) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
   return headers;
+}
+
+/**
+ * The middleware: the same headers, in helmet's order, set from that list (helmet itself runs a
+ * dozen nested middleware per request to set the same constant values). X-Powered-By, which
+ * helmet removes, is never set (src/app.ts disables it).
+ */
+export function securityHeaders(config: Config): RequestHandler {
+  const list = securityHeaderList(config);
+  return (_req, res, next) => {
+    for (let i = 0; i < list.length; i += 2) res.setHeader(list[i]!, list[i + 1]!);
+    next();
+  };
 }
