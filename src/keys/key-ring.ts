@@ -1,4 +1,4 @@
-import { KeyObject, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CryptoKey, type JWK, importJWK } from 'jose';
 import type { SigningAlg } from '../config.js';
@@ -12,8 +12,7 @@ import type { Sealer } from './sealing.js';
 export interface SigningKey {
   kid: string;
   alg: SigningAlg;
-  /** node:crypto's key object: src/tokens/jws.ts signs with it (jose's import checked it against `alg`). */
-  key: KeyObject;
+  key: CryptoKey;
   /** When this key started signing. */
   activatesAt: Date;
 }
@@ -83,7 +82,7 @@ export class KeyRing {
       signing = {
         kid: active.kid,
         alg: active.alg as SigningAlg,
-        key: KeyObject.from((await importJWK(privateJwk, active.alg)) as CryptoKey),
+        key: (await importJWK(privateJwk, active.alg)) as CryptoKey,
         activatesAt: active.activatesAt,
       };
     }

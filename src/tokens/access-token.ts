@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type JWTPayload, type JWTVerifyGetKey, errors, jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, SignJWT, errors, jwtVerify } from 'jose';
 import { type Clock, epochSeconds } from '../clock.js';
 import { type Config, SIGNING_ALGS } from '../config.js';
 import { invalidToken } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { signJwt } from './jws.js';
 
 // RFC 9068: JWT profile for OAuth 2.0 access tokens.
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -70,14 +69,16 @@ export class AccessTokens {
     if (input.scope?.length) claims.scope = input.scope.join(' ');
     if (input.roles?.length) claims.roles = [...input.roles];
     if (input.status) claims.status = { status_list: { idx: input.status.idx, uri: input.status.uri } };
-    // RFC 9068 §2.1: typ "at+jwt"; kid selects the key in our JWKS. Claims in jose's order.
-    claims.iss = this.config.issuer;
-    claims.sub = input.subject;
-    claims.aud = input.audience ?? this.config.audience;
-    claims.iat = iat;
-    claims.exp = iat + this.config.accessTokenTtl;
-    claims.jti = jti;
-    const token = await signJwt({ alg, kid, typ: ACCESS_TOKEN_TYP }, claims, key);
+    const token = await new SignJWT(claims)
+      // RFC 9068 §2.1: typ "at+jwt"; kid selects the key in our JWKS.
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
+      .setIssuer(this.config.issuer)
+      .setSubject(input.subject)
+      .setAudience(input.audience ?? this.config.audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.config.accessTokenTtl)
+      .setJti(jti)
+      .sign(key);
     return { token, expiresIn: this.config.accessTokenTtl, jti };
   }
 

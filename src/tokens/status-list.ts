@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
+import { SignJWT } from 'jose';
 import { type Clock, epochSeconds } from '../clock.js';
 import type { Config } from '../config.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { StatusSlotStore } from '../store/status-slots.js';
-import { signJwt } from './jws.js';
 import { STATUS_LIST_TYP } from '../inspect/status-list.js';
 
 // Token Status List, draft-ietf-oauth-status-list-21: how a resource server learns that an
@@ -127,18 +127,13 @@ export class StatusLists {
   async #sign(listId: number, lst: string): Promise<StatusListDocument> {
     const { kid, alg, key } = this.keys.signingKey();
     const iat = epochSeconds(this.clock.now());
-    const jwt = await signJwt(
-      { alg, kid, typ: STATUS_LIST_TYP },
-      {
-        ttl: this.config.statusListTtl,
-        status_list: { bits: 1, lst },
-        sub: statusListUri(this.config.issuer, listId),
-        iat,
-        // A copy older than a token's lifetime says nothing about the tokens still alive.
-        exp: iat + this.config.accessTokenTtl,
-      },
-      key,
-    );
+    const jwt = await new SignJWT({ ttl: this.config.statusListTtl, status_list: { bits: 1, lst } })
+      .setProtectedHeader({ alg, kid, typ: STATUS_LIST_TYP })
+      .setSubject(statusListUri(this.config.issuer, listId))
+      .setIssuedAt(iat)
+      // A copy older than a token's lifetime says nothing about the tokens still alive.
+      .setExpirationTime(iat + this.config.accessTokenTtl)
+      .sign(key);
     return { jwt, etag: `"${createHash('sha256').update(jwt).digest('base64url').slice(0, 27)}"` };
   }
 }

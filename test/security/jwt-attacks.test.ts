@@ -1,4 +1,4 @@
-import { createHmac, sign } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { type JWTPayload, SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoggedIn, registerAndLogin } from '../support/auth.js';
@@ -125,8 +125,8 @@ describe('attacker-chosen keys (RFC 8725 §3.10, RFC 7515 §4.1.2–4.1.5)', () 
     expect(signing.alg).toBe('ES256');
     const handSigned = async (header: Record<string, unknown>) => {
       const input = `${b64({ alg: 'ES256', kid: signing.kid, typ: 'at+jwt', ...header })}.${b64(claims)}`;
-      const signature = sign('sha256', Buffer.from(input), { key: signing.key, dsaEncoding: 'ieee-p1363' });
-      return `${input}.${signature.toString('base64url')}`;
+      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signing.key, Buffer.from(input));
+      return `${input}.${Buffer.from(signature).toString('base64url')}`;
     };
     // Control: the same hand signing without crit is accepted.
     await h.http
