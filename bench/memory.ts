@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COOKIE, EMAIL, PASSWORD, createBenchUser, latchkeySessions } from './clients.js';
+import { COOKIE, PASSWORD, createBenchUser, createLoginAccounts, latchkeySessions } from './clients.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
-import { clientAddresses, cookieRefresh, fromManyClients, load, refreshChains } from './load.js';
+import { clientAddresses, cookieRefresh, load, manyUsersLogin, refreshChains } from './load.js';
 import { startLatchkey } from './processes.js';
 import { textTable } from './report.js';
 
@@ -38,20 +38,13 @@ async function measure(variant: string) {
     await sleep(3000);
     const idleMb = await latchkey.rssMb();
     await createBenchUser(latchkey);
+    const loginEmails = await createLoginAccounts(latchkey, connections);
     latchkey.resetPeakRss();
     const login = await load({
       url: latchkey.url,
       connections,
       duration: loginSeconds,
-      requests: fromManyClients(
-        {
-          method: 'POST',
-          path: '/auth/login',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-        },
-        address,
-      ),
+      ...manyUsersLogin(loginEmails, PASSWORD, address),
     });
     const loginPeakMb = latchkey.peakRssMb();
     const { tokens } = await latchkeySessions(latchkey, connections, address);
