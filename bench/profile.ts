@@ -153,7 +153,8 @@ async function main() {
     );
     const perRequest = (n: number) => (n / requests).toFixed(2);
     console.log(
-      `CPU per request: server ${perRequest(cpu.serverMs)} ms, its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
+      `CPU per request: server ${perRequest(cpu.serverMs)} ms (main thread ${perRequest(cpu.mainThreadMs)} ms), ` +
+        `its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
     );
     console.log('\npg_stat_database, per request (includes the two reads of this script):');
     for (const key of Object.keys(after)) console.log(`  ${key.padEnd(14)} ${perRequest(after[key]! - before[key]!)}`);

@@ -32,8 +32,8 @@ export function isCommonPassword(normalised: string): boolean {
 
 /**
  * Loaded on the first new password (registration, admin create, change, reset): a process that
- * only logs users in and refreshes never holds the package's word lists (~11 MB of RSS when
- * imported at start; docs/performance.md "Memory").
+ * only logs users in and refreshes never holds the package's word lists (2.2 MB of live heap in
+ * the server, more RSS with their source; docs/performance.md "Memory").
  */
 function loadCommonPasswords(): Set<string> {
   const { dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
