@@ -21,6 +21,30 @@ export async function createBenchUser(server: LatchkeyProcess): Promise<void> {
   });
 }
 
+/** The login scenario's accounts: one per load-generator connection (`bench-<n>@example.com`). */
+export const loginEmail = (n: number) => `bench-${n}@example.com`;
+
+/**
+ * `count` more users with the bench password, one per connection of the login scenario: many users
+ * logging in at once, as a deployment sees, rather than 64 connections on one account (whose
+ * brute-force guard, src/limits/attempt-guard.ts, rightly refuses that many attempts in flight).
+ */
+export async function createLoginAccounts(server: LatchkeyProcess, count: number): Promise<string[]> {
+  const emails = Array.from({ length: count }, (_, n) => loginEmail(n));
+  for (let i = 0; i < count; i += 8) {
+    await Promise.all(
+      emails.slice(i, i + 8).map((email) =>
+        json(`${server.adminUrl}/admin/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+          body: JSON.stringify({ email, password: PASSWORD }),
+        }),
+      ),
+    );
+  }
+  return emails;
+}
+
 /** Logs in `count` times (each from its own client address): the starts of `count` refresh chains. */
 export async function latchkeySessions(
   server: LatchkeyProcess,

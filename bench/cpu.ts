@@ -7,9 +7,9 @@ import pg from 'pg';
 
 const TICK_MS = 10;
 
-async function ticks(pid: number): Promise<number | undefined> {
+async function ticks(pid: number, thread = ''): Promise<number | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = await readFile(`/proc/${pid}${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of proc(5))
   } catch {
@@ -19,6 +19,8 @@ async function ticks(pid: number): Promise<number | undefined> {
 
 export interface CpuSnapshot {
   server: number;
+  /** The server's main thread alone (its event loop); the rest is libuv's pool (argon2, signing) and V8's helpers. */
+  mainThread: number;
   backends: Map<number, number>;
 }
 
@@ -45,12 +47,19 @@ export async function cpuSnapshot(pid: number, db?: { serverUrl: string; databas
       if (t !== undefined) backends.set(backend, t);
     }
   }
-  return { server: (await ticks(pid)) ?? 0, backends };
+  return { server: (await ticks(pid)) ?? 0, mainThread: (await ticks(pid, `/task/${pid}`)) ?? 0, backends };
 }
 
 /** Milliseconds of CPU between two snapshots; a backend that appeared in between counts whole. */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { serverMs: number; databaseMs: number | null } {
+export function cpuBetween(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+): { serverMs: number; mainThreadMs: number; databaseMs: number | null } {
   let database = 0;
   for (const [pid, t] of after.backends) database += t - (before.backends.get(pid) ?? 0);
-  return { serverMs: (after.server - before.server) * TICK_MS, databaseMs: after.backends.size ? database * TICK_MS : null };
+  return {
+    serverMs: (after.server - before.server) * TICK_MS,
+    mainThreadMs: (after.mainThread - before.mainThread) * TICK_MS,
+    databaseMs: after.backends.size ? database * TICK_MS : null,
+  };
 }

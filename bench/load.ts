@@ -120,19 +120,10 @@ export function refreshChains(protocol: RefreshProtocol, startTokens: string[]) 
   interface ChainState {
     token: string;
   }
-  interface Iterator {
-    context: ChainState;
-    resetContext(): void;
-    rebuildRequest(): void;
-  }
   return {
     method: 'POST' as const,
     setupClient(client: autocannon.Client) {
-      const state: ChainState = { token: startTokens[next++ % startTokens.length]! };
-      const iterator = (client as unknown as { requestIterator: Iterator }).requestIterator;
-      iterator.context = state;
-      iterator.resetContext = () => void (iterator.context = state);
-      iterator.rebuildRequest(); // the first request of this connection, with its own token
+      pinContext(client, { token: startTokens[next++ % startTokens.length]! });
     },
     requests: [
       {
@@ -152,12 +143,47 @@ export function refreshChains(protocol: RefreshProtocol, startTokens: string[]) 
   };
 }
 
-/** The same request again and again, each from its own client address (login behind a proxy). */
-export function fromManyClients(request: autocannon.Request, address: () => string): autocannon.Request[] {
-  return [
-    {
-      ...request,
-      setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'x-forwarded-for': address() } }),
+/**
+ * Gives one autocannon connection a state of its own for its whole run. autocannon resets a
+ * request context whenever it loops over its request list; this context survives those resets.
+ */
+function pinContext(client: autocannon.Client, state: object): void {
+  interface Iterator {
+    context: object;
+    resetContext(): void;
+    rebuildRequest(): void;
+  }
+  const iterator = (client as unknown as { requestIterator: Iterator }).requestIterator;
+  iterator.context = state;
+  iterator.resetContext = () => void (iterator.context = state);
+  iterator.rebuildRequest(); // the first request of this connection, with its own state
+}
+
+/**
+ * Password logins by many users behind a proxy: connection n logs in as `emails[n]` again and
+ * again, each request from its own client address. No account ever has more than one attempt in
+ * flight, as when each user logs in from their own device, so the brute-force guard admits all.
+ */
+export function manyUsersLogin(emails: string[], password: string, address: () => string) {
+  let next = 0;
+  interface Account {
+    body: string;
+  }
+  return {
+    method: 'POST' as const,
+    setupClient(client: autocannon.Client) {
+      pinContext(client, { body: JSON.stringify({ email: emails[next++ % emails.length]!, password }) });
     },
-  ];
+    requests: [
+      {
+        method: 'POST' as const,
+        path: '/auth/login',
+        setupRequest: (request: autocannon.Request, context: Account) => ({
+          ...request,
+          headers: { ...request.headers, 'content-type': 'application/json', 'x-forwarded-for': address() },
+          body: context.body,
+        }),
+      } as unknown as autocannon.Request,
+    ],
+  };
 }

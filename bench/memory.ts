@@ -1,17 +1,18 @@
 // `npm run bench:memory`: what node flags and environment bound Latchkey's memory, and what they
 // cost. For each variant (BENCH_MEMORY_VARIANTS, `;`-separated; each is node flags and NAME=value
 // settings), Latchkey starts in its production configuration on a fresh PostgreSQL database;
-// reported: RSS at idle after start, logins (argon2's per-thread memory) for BENCH_LOGIN_SECONDS,
-// then refresh for BENCH_DURATION with its req/s and CPU per request, peak RSS and RSS idle after.
+// reported: RSS at idle after the first start (which migrates) and after a restart, logins (one
+// account per connection; argon2's per-thread memory) for BENCH_LOGIN_SECONDS, then refresh for
+// BENCH_DURATION with its req/s and CPU per request, peak RSS and RSS idle after.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COOKIE, EMAIL, PASSWORD, createBenchUser, latchkeySessions } from './clients.js';
+import { COOKIE, PASSWORD, createBenchUser, createLoginAccounts, latchkeySessions } from './clients.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
-import { clientAddresses, cookieRefresh, fromManyClients, load, refreshChains } from './load.js';
+import { clientAddresses, cookieRefresh, load, manyUsersLogin, refreshChains } from './load.js';
 import { startLatchkey } from './processes.js';
 import { textTable } from './report.js';
 
@@ -19,7 +20,7 @@ const server = process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'po
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const loginSeconds = Number(process.env.BENCH_LOGIN_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const variants = (process.env.BENCH_MEMORY_VARIANTS ?? ';--max-semi-space-size=4;--max-semi-space-size=2;UV_THREADPOOL_SIZE=2')
+const variants = (process.env.BENCH_MEMORY_VARIANTS ?? ';--max-semi-space-size=8;UV_THREADPOOL_SIZE=4')
   .split(';')
   .map((v) => v.trim());
 const address = clientAddresses();
@@ -33,25 +34,20 @@ async function measure(variant: string) {
   try {
     const settings = { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...env };
     const first = await startLatchkey(settings, cwd, { rateLimit: true, nodeArgs });
+    await sleep(3000);
+    const firstStartIdleMb = await first.rssMb(); // this start applied the migrations (schema engine)
     await first.stop();
     const latchkey = await startLatchkey(settings, cwd, { rateLimit: true, nodeArgs });
     await sleep(3000);
     const idleMb = await latchkey.rssMb();
     await createBenchUser(latchkey);
+    const loginEmails = await createLoginAccounts(latchkey, connections);
     latchkey.resetPeakRss();
     const login = await load({
       url: latchkey.url,
       connections,
       duration: loginSeconds,
-      requests: fromManyClients(
-        {
-          method: 'POST',
-          path: '/auth/login',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-        },
-        address,
-      ),
+      ...manyUsersLogin(loginEmails, PASSWORD, address),
     });
     const loginPeakMb = latchkey.peakRssMb();
     const { tokens } = await latchkeySessions(latchkey, connections, address);
@@ -72,6 +68,7 @@ async function measure(variant: string) {
     const answered = refresh.reqPerSec * duration;
     return {
       variant: variant || '(npm start as it is)',
+      firstStartIdleMb,
       idleMb,
       loginPerSec: Math.round(login.reqPerSec),
       loginPeakMb,

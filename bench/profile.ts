@@ -16,10 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { COOKIE, EMAIL, PASSWORD, createBenchUser, latchkeySessions } from './clients.js';
+import { COOKIE, PASSWORD, createBenchUser, createLoginAccounts, latchkeySessions } from './clients.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
-import { clientAddresses, cookieRefresh, fromManyClients, load, refreshChains } from './load.js';
+import { clientAddresses, cookieRefresh, load, manyUsersLogin, refreshChains } from './load.js';
 import { ROOT, startLatchkey } from './processes.js';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'refresh';
@@ -140,20 +140,11 @@ async function main() {
     );
     if (process.env.BENCH_SQL_AFTER_START) await sql(database.url, process.env.BENCH_SQL_AFTER_START);
     await createBenchUser(latchkey);
+    const loginEmails = scenario === 'login' ? await createLoginAccounts(latchkey, connections) : [];
     const sessions = await latchkeySessions(latchkey, connections, address);
     const options = {
       refresh: () => refreshChains(cookieRefresh(COOKIE, address), sessions.tokens),
-      login: () => ({
-        requests: fromManyClients(
-          {
-            method: 'POST',
-            path: '/auth/login',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-          },
-          address,
-        ),
-      }),
+      login: () => manyUsersLogin(loginEmails, PASSWORD, address),
       jwks: () => ({ url: `${latchkey.url}/.well-known/jwks.json` }),
       me: () => ({ url: `${latchkey.url}/auth/me`, headers: { authorization: `Bearer ${sessions.accessToken}` } }),
     }[scenario];
@@ -179,7 +170,8 @@ async function main() {
     );
     const perRequest = (n: number) => (n / requests).toFixed(2);
     console.log(
-      `CPU per request: server ${perRequest(cpu.serverMs)} ms, its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
+      `CPU per request: server ${perRequest(cpu.serverMs)} ms (main thread ${perRequest(cpu.mainThreadMs)} ms), ` +
+        `its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
     );
     console.log('\npg_stat_database, per request (includes the two reads of this script):');
     for (const key of Object.keys(after)) console.log(`  ${key.padEnd(14)} ${perRequest(after[key]! - before[key]!)}`);

@@ -16,10 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { COOKIE, EMAIL, PASSWORD, createBenchUser, json, latchkeySessions } from './clients.js';
+import { COOKIE, PASSWORD, createBenchUser, createLoginAccounts, json, latchkeySessions } from './clients.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
-import { type LoadResult, clientAddresses, cookieRefresh, fromManyClients, load, oauthRefresh, refreshChains } from './load.js';
+import { type LoadResult, clientAddresses, cookieRefresh, load, manyUsersLogin, oauthRefresh, refreshChains } from './load.js';
 import {
   type Child,
   type LatchkeyProcess,
@@ -151,7 +151,8 @@ async function latchkey(kind: 'postgresql' | 'pglite', rateLimit: boolean, clean
   cleanup.push(() => server.stop());
   if (database.name) databaseOf.set(server, database.name);
   await createBenchUser(server);
-  return { server, database: database.name, startup: { first: first.startup, restart: server.startup } };
+  const loginEmails = await createLoginAccounts(server, connections);
+  return { server, loginEmails, database: database.name, startup: { first: first.startup, restart: server.startup } };
 }
 
 function latchkeyRefresh(name: string, role: Role, server: LatchkeyProcess, note?: string): Contender {
@@ -182,27 +183,13 @@ function peerRefresh(name: string, server: Child, path: string, client: { id: st
   };
 }
 
-function loginContenders(server: LatchkeyProcess): Contender[] {
+function loginContenders(server: LatchkeyProcess, emails: string[]): Contender[] {
   return [
     {
       name: 'Latchkey',
       role: 'latchkey',
       server,
-      run: () =>
-        load({
-          url: server.url,
-          connections,
-          duration,
-          requests: fromManyClients(
-            {
-              method: 'POST',
-              path: '/auth/login',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-            },
-            address,
-          ),
-        }),
+      run: () => load({ url: server.url, connections, duration, ...manyUsersLogin(emails, PASSWORD, address) }),
     },
     {
       name: `argon2id verify (${threadpoolSize()} threads)`,
@@ -279,7 +266,7 @@ async function suite(kind: 'postgresql' | 'pglite'): Promise<Suite> {
       ],
       roundCount,
     );
-    await interleave(entries, 'login', loginContenders(main.server), roundCount);
+    await interleave(entries, 'login', loginContenders(main.server, main.loginEmails), roundCount);
     await interleave(
       entries,
       'refresh',

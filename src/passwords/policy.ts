@@ -1,4 +1,4 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { invalidRequest } from '../errors.js';
 
 // Contract: NFKC before the length check and before hashing, so register and login agree.
@@ -18,6 +18,7 @@ export function passwordLengthProblem(normalised: string): string | undefined {
   return undefined;
 }
 
+const require = createRequire(import.meta.url);
 let common: Set<string> | undefined;
 
 /**
@@ -25,8 +26,18 @@ let common: Set<string> | undefined;
  * breached ones (the ~49,000 of @zxcvbn-ts/language-common, compared case-insensitively).
  */
 export function isCommonPassword(normalised: string): boolean {
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  common ??= loadCommonPasswords();
   return common.has(normalised.toLowerCase());
+}
+
+/**
+ * Loaded on the first new password (registration, admin create, change, reset): a process that
+ * only logs users in and refreshes never holds the package's word lists (2.2 MB of live heap in
+ * the server, more RSS with their source; docs/performance.md "Memory").
+ */
+function loadCommonPasswords(): Set<string> {
+  const { dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  return new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
 }
 
 /** For new passwords (registration, admin create, change, reset): length and the common-password list. */

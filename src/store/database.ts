@@ -4,6 +4,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
 import { isNewDirectory } from './data-directory.js';
+import { queryCompilerOptions } from './query-compiler.js';
 import { preloadSchemaEngine } from './schema-engine.js';
 import { type SqlRunner, pgliteRunner, postgresRunner } from './sql.js';
 
@@ -71,7 +72,7 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
     // An idle connection the server ended (restart, failover, terminated backend) leaves the
     // pool by itself and the next query opens another; unheard, the event would end the process.
     pool.on('error', () => {});
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), ...queryCompilerOptions() });
     return {
       kind: 'postgres',
       prisma,
@@ -90,7 +91,7 @@ export async function openDatabase(location: DatabaseLocation, options: OpenData
   const [{ openPGlite }, { PrismaPGlite }] = await Promise.all([import('./pglite.js'), import('pglite-prisma-adapter')]);
   const pglite = await openPGlite(location.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const prisma = new PrismaClient({ adapter: adapterFactory, ...queryCompilerOptions() });
   return {
     kind: 'pglite',
     prisma,
