@@ -106,7 +106,7 @@ async function compare(): Promise<void> {
     const started: { build: Build; latchkey: LatchkeyProcess; database: string; runs: Run[] }[] = [];
     for (const build of list) {
       const database = await freshPostgresDatabase(server, `latchkey_ab_${build.name.replace(/\W/g, '_')}`);
-      cleanup.push(database.drop);
+      cleanup.push(() => database.drop());
       const cwd = await mkdtemp(path.join(os.tmpdir(), 'latchkey-ab-'));
       cleanup.push(() => rm(cwd, { recursive: true, force: true }));
       const env = { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };

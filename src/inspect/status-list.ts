@@ -44,11 +44,11 @@ export class StatusListError extends Error {}
 /** §6.2: `status.status_list` with a non-negative integer `idx` and a URI `uri`. */
 export function statusReference(claims: JWTPayload): StatusReference {
   if (claims.status === undefined) return { kind: 'none' };
-  const status = claims.status as { status_list?: { idx?: unknown; uri?: unknown } } | null;
-  const list = typeof status === 'object' && status !== null ? status.status_list : undefined;
+  const status: unknown = claims.status;
+  const list = typeof status === 'object' && status !== null && 'status_list' in status ? status.status_list : undefined;
   if (typeof list !== 'object' || list === null)
     return { kind: 'malformed', reason: 'the status claim has no status_list object' };
-  const { idx, uri } = list;
+  const { idx, uri } = list as { idx?: unknown; uri?: unknown };
   if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) {
     return { kind: 'malformed', reason: `status_list.idx ${JSON.stringify(idx)} is not a non-negative integer` };
   }

@@ -20,7 +20,7 @@ export async function resolveKeyEncryptionKey(config: Config): Promise<{ key: Bu
   const key = randomBytes(32);
   await mkdir(path.dirname(file), { recursive: true });
   // 'wx': never overwrite a key another process just wrote.
-  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
   const written = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');

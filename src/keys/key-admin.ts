@@ -60,7 +60,7 @@ export class KeyAdmin {
 
   /** Runs the schedule every KEY_CHECK_INTERVAL seconds until stop(). */
   startTimer(onError: (error: unknown) => void): void {
-    this.#timer = setInterval(() => this.tick().catch(onError), this.config.keyCheckInterval * 1000);
+    this.#timer = setInterval(() => void this.tick().catch(onError), this.config.keyCheckInterval * 1000);
     this.#timer.unref();
   }
 
@@ -144,7 +144,7 @@ export class KeyAdmin {
     return {
       kid: fresh.kid,
       alg: fresh.alg,
-      publicJwk: fresh.publicJwk as Record<string, unknown>,
+      publicJwk: fresh.publicJwk,
       sealedPrivateJwk: this.sealer.seal('signing-key', JSON.stringify(fresh.privateJwk), fresh.kid),
       createdAt: now,
       retiredAt: null,

@@ -26,7 +26,7 @@ function loadEngineModule(): Promise<EngineModule> {
       __wbg_set_wasm(exports: WebAssembly.Exports): void;
     };
     const bytes = await readFile(path.join(path.dirname(bindingsPath), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings as never });
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bindings;
@@ -47,7 +47,7 @@ export function preloadSchemaEngine(): void {
 export interface OpenSchemaEngine {
   engine: SchemaEngine;
   /** Frees the engine and ends the connections it opened (the engine holds Prisma's advisory lock on one). */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function openSchemaEngine(

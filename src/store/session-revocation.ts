@@ -31,7 +31,7 @@ export class SessionRevocations {
       }),
       ...(event ? [this.prisma.securityEvent.create({ data: securityEventRow(event, now) })] : []),
     ]);
-    return (result as { count: number }).count === 1;
+    return result.count === 1;
   }
 
   /** Revokes every live session of a user (but `except`, the caller's own); returns how many. */
@@ -47,7 +47,7 @@ export class SessionRevocations {
       revokeSessions(this.prisma, where, reason, now),
       ...(event ? [this.prisma.securityEvent.create({ data: securityEventRow(event, now) })] : []),
     ]);
-    return (result as { count: number }).count;
+    return result.count;
   }
 
   /**

@@ -98,6 +98,7 @@ async function applyChange(tx: Tx, change: KeyChange): Promise<void> {
           kid: key.kid,
           alg: key.alg,
           state: key.state,
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: a JWK is not Prisma's InputJsonValue
           publicJwk: key.publicJwk as object,
           privateJwk: key.sealedPrivateJwk,
           createdAt: key.createdAt,

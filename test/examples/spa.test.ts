@@ -72,7 +72,7 @@ async function signedInSameSite() {
 
 describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT }, () => {
   it('logs in with an HttpOnly Secure cookie over http://localhost, keeping the access token out of storage', async () => {
-    const { email, context, page } = await signedInSameSite();
+    const { context, page } = await signedInSameSite();
 
     const [cookie, ...others] = await context.cookies(`http://localhost:${latchkey.port}/auth`);
     expect(others).toEqual([]);
@@ -119,7 +119,7 @@ describe('examples/spa in Chromium, same-site with Latchkey', { timeout: TIMEOUT
   });
 
   it('logs out: the cookie is cleared and a reload stays signed out', async () => {
-    const { email, context, page } = await signedInSameSite();
+    const { context, page } = await signedInSameSite();
     await page.click('#logout');
     await expect.poll(() => status(page).textContent()).toBe('Signed out.');
     expect(await context.cookies()).toEqual([]);

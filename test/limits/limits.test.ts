@@ -120,13 +120,14 @@ describe.runIf(usingPostgres())('a refresh on PostgreSQL', () => {
   it('sends exactly one SQL statement, the rotation: the per-IP limit counts in memory', async () => {
     const { refreshToken } = await registerAndLogin(h);
     const sent: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the client as `this`
     const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
     // Every statement node-postgres sends, from Prisma's adapter and the prepared statements alike.
     const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
       const [first] = args as [string | { name?: string; text: string }];
       sent.push(typeof first === 'string' ? first : (first.name ?? first.text));
       return original.apply(this, args);
-    } as never);
+    });
     try {
       await refresh(h, refreshToken).expect(200);
     } finally {

@@ -5,8 +5,8 @@ interface Loader {
   importName: string;
   getQueryCompilerWasmModule(): Promise<unknown>;
 }
-const override = (queryCompilerOptions() as { __internal: { configOverride(c: object): { compilerWasm: Loader } } }).__internal
-  .configOverride;
+const options = queryCompilerOptions() as { __internal: { configOverride(c: object): { compilerWasm: Loader } } };
+const override = (config: object) => options.__internal.configOverride(config);
 const generated = (importName: string): Loader => ({
   importName,
   getQueryCompilerWasmModule: () => Promise.resolve('generated loader'),

@@ -54,7 +54,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, 
 
 function fromBodyParser(error: unknown): AppError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const known = fromBodyParserType(error as BodyParserError);
+  const known = fromBodyParserType(error);
   if (known) return known;
   return (error as BodyParserError).status === 400 ? new AppError('invalid_request', 'malformed request') : undefined;
 }

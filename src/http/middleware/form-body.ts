@@ -36,7 +36,7 @@ export const formBody: RequestHandler = (req, res, next) => {
 };
 
 export function parseForm(text: string): FormParams {
-  const params: Record<string, string> = Object.create(null);
+  const params = Object.create(null) as Record<string, string>;
   const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(text)) {
     if (seen.has(name)) throw invalidRequest(`${printable(name)}: sent more than once (RFC 6749 §3.2)`);

@@ -117,7 +117,7 @@ function assemble(groups: Group[], config: Config, common: Responses, open = com
   for (const group of groups) {
     for (const [path, item] of Object.entries(group.paths(config))) {
       if (paths[path]) throw new Error(`OpenAPI: ${path} is described twice`);
-      paths[path] = Object.fromEntries(
+      paths[path] = Object.fromEntries<unknown>(
         Object.entries(item).map(([method, operation]) =>
           typeof operation === 'object' && 'responses' in operation
             ? [
