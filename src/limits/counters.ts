@@ -52,18 +52,19 @@ export class MemoryCounters implements CounterBackend {
   }
 
   // Nothing below awaits: a sequence of writes is one atomic step in this process.
-  async addChained(
+  addChained(
     first: CounterWrite,
     second: CounterWrite,
     secondIfAtMost: number,
     now: Date,
   ): Promise<[CounterRow, CounterRow | null]> {
     const added = this.#add(first, now);
-    return [added, added.points <= secondIfAtMost ? this.#add(second, now) : null];
+    return Promise.resolve([added, added.points <= secondIfAtMost ? this.#add(second, now) : null]);
   }
 
-  async addAll(writes: readonly CounterWrite[], now: Date): Promise<void> {
+  addAll(writes: readonly CounterWrite[], now: Date): Promise<void> {
     for (const write of writes) this.#add(write, now);
+    return Promise.resolve();
   }
 
   #add({ key, points, expire, replace }: CounterWrite, now: Date): CounterRow {

@@ -119,7 +119,7 @@ describe('MemoryCounters with a cap', () => {
   });
 });
 
-describe.runIf(usingPostgres())('a refresh on PostgreSQL', () => {
+describe.runIf(usingPostgres())('statements per request on PostgreSQL', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
