@@ -7,7 +7,6 @@ import {
   type NewSession,
   type PresentedRow,
   type PresentedToken,
-  type SessionRecord,
   type SessionRow,
   type SessionWithUser,
   presentedToken,
