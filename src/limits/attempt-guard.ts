@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
+import type { ClockedCounters, ClockedRateLimiter } from './clocked-limiter.js';
 import type { LimitPolicy } from './policy.js';
 
 // Brute-force protection for anything that checks a secret: passwords at login, the current
@@ -14,6 +15,8 @@ import type { LimitPolicy } from './policy.js';
 // The attempt is consumed BEFORE the secret is checked, in one atomic counter write (the shared
 // `rate_limits` table on PostgreSQL, process memory on the embedded database): of N requests
 // sent at once, only those that fit under the limit are ever checked. A success refunds it.
+// An admitted success costs two writes, one statement each on PostgreSQL: the admission (pair
+// and account counters) and the success's refund and resets.
 
 /** Who is guessing what: the secret's owner (a normalised email, a client id) and from where. */
 export interface Attempt {
@@ -55,8 +58,6 @@ export interface AttemptGuard {
 export const UNGUARDED: AttemptGuard = {
   admit: async () => ({ ticket: { succeeded: async () => undefined, failed: async () => undefined } }),
 };
-
-export type MakeLimiter = (name: string, window: { points: number; duration: number }) => RateLimiterAbstract;
 
 /** Counter keys are hashes: the counters hold no emails or IPs, and always fit the key column. */
 export const counterKey = (...parts: (string | null)[]) =>
@@ -105,39 +106,45 @@ export const CLIENT_SECRET_GUARD: GuardNames = {
  * Unknown subjects are counted exactly like real ones, so a lockout reveals nothing.
  */
 export class AttemptLimiter implements AttemptGuard {
-  private readonly pair: RateLimiterAbstract;
-  private readonly lockouts: RateLimiterAbstract;
-  private readonly subject: RateLimiterAbstract;
-  private readonly trusted: RateLimiterAbstract;
+  private readonly pair: ClockedRateLimiter;
+  private readonly lockouts: ClockedRateLimiter;
+  private readonly subject: ClockedRateLimiter;
+  private readonly trusted: ClockedRateLimiter;
 
   constructor(
-    make: MakeLimiter,
+    private readonly counters: ClockedCounters,
     private readonly policy: Pick<LimitPolicy, 'pairFailures' | 'accountFailures'>,
     private readonly names: GuardNames = LOGIN_GUARD,
   ) {
     const { pairFailures, accountFailures } = policy;
-    this.pair = make(names.pair, pairFailures);
-    this.lockouts = make(names.lockouts, { points: 1, duration: pairFailures.lockoutMemory });
-    this.subject = make(names.subject, accountFailures);
-    this.trusted = make(names.trusted, { points: 1, duration: accountFailures.trustSeconds });
+    this.pair = counters.limiter(names.pair, pairFailures);
+    this.lockouts = counters.limiter(names.lockouts, { points: 1, duration: pairFailures.lockoutMemory });
+    this.subject = counters.limiter(names.subject, accountFailures);
+    this.trusted = counters.limiter(names.trusted, { points: 1, duration: accountFailures.trustSeconds });
   }
 
   async admit({ subject, ip }: Attempt): Promise<Admission> {
     const { pairFailures, accountFailures } = this.policy;
     const pairKey = counterKey(subject, ip);
     const subjectKey = counterKey(subject);
-    // Atomic add-and-read: the n-th concurrent attempt sees n, whatever the interleaving.
-    const pair = await this.pair.penalty(pairKey);
-    if (pair.consumedPoints > pairFailures.points) {
+    // Atomic add-and-read: the n-th concurrent attempt sees n, whatever the interleaving. The
+    // account is counted in the same step, only when the pair is not over its limit.
+    const [pairRow, accountRow] = await this.counters.addChained(
+      this.pair.addition(pairKey),
+      this.subject.addition(subjectKey),
+      pairFailures.points,
+    );
+    const pair = this.pair.answer(pairRow);
+    if (!accountRow) {
       // Until the failure that reaches the limit has been judged, the counter still has its
       // day-long window: the shortest lock is the honest answer then.
       const left = seconds(pair);
       return this.refuse(this.names.pair, left > pairFailures.maxLockSeconds ? pairFailures.baseLockSeconds : left);
     }
-    const account = await this.subject.penalty(subjectKey);
+    const account = this.subject.answer(accountRow);
     if (account.consumedPoints > accountFailures.points && !(await this.trusted.get(pairKey))) {
       // Nothing was tried: give both points back, so this IP's own run of failures is not longer.
-      await Promise.all([this.pair.reward(pairKey), this.subject.reward(subjectKey)]);
+      await this.counters.addAll([this.pair.addition(pairKey, -1), this.subject.addition(subjectKey, -1)]);
       return this.refuse(this.names.subject, seconds(account));
     }
     return { ticket: this.ticket(pairKey, subjectKey, pair.consumedPoints, account) };
@@ -151,11 +158,12 @@ export class AttemptLimiter implements AttemptGuard {
     const { pairFailures, accountFailures } = this.policy;
     return {
       succeeded: async () => {
-        await Promise.all([
-          this.pair.delete(pairKey),
-          this.lockouts.delete(pairKey),
-          this.subject.reward(subjectKey),
-          this.trusted.set(pairKey, 1, accountFailures.trustSeconds),
+        // One step; the pair's counters before the account's, the order the admission locks them in.
+        await this.counters.addAll([
+          this.pair.reset(pairKey),
+          this.lockouts.reset(pairKey),
+          this.trusted.replacement(pairKey, 1, accountFailures.trustSeconds),
+          this.subject.addition(subjectKey, -1),
         ]);
       },
       failed: async () => {

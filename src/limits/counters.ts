@@ -1,6 +1,6 @@
-import type { CounterRow } from '../store/rate-limits.js';
+import type { CounterRow, CounterWrite } from '../store/rate-limits.js';
 
-export type { CounterRow } from '../store/rate-limits.js';
+export type { CounterRow, CounterWrite } from '../store/rate-limits.js';
 
 /**
  * Where rate-limit counters live. The database store (src/store/rate-limits.ts) shares them
@@ -9,6 +9,18 @@ export type { CounterRow } from '../store/rate-limits.js';
  */
 export interface CounterBackend {
   add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow>;
+  /**
+   * Adds `first`, then `second` only when the first now holds at most `secondIfAtMost` points,
+   * as one atomic step (one statement on PostgreSQL): the rows after it, null for an unwritten second.
+   */
+  addChained(
+    first: CounterWrite,
+    second: CounterWrite,
+    secondIfAtMost: number,
+    now: Date,
+  ): Promise<[CounterRow, CounterRow | null]>;
+  /** Every write, in order, as one atomic step (one statement on PostgreSQL); keys must be distinct. */
+  addAll(writes: readonly CounterWrite[], now: Date): Promise<void>;
   get(key: string, now: Date): Promise<CounterRow | null>;
   delete(key: string): Promise<boolean>;
   deleteExpired(before: Date): Promise<number>;
@@ -36,6 +48,26 @@ export class MemoryCounters implements CounterBackend {
   }
 
   async add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow> {
+    return this.#add({ key, points, expire, replace }, now);
+  }
+
+  // Nothing below awaits: a sequence of writes is one atomic step in this process.
+  addChained(
+    first: CounterWrite,
+    second: CounterWrite,
+    secondIfAtMost: number,
+    now: Date,
+  ): Promise<[CounterRow, CounterRow | null]> {
+    const added = this.#add(first, now);
+    return Promise.resolve([added, added.points <= secondIfAtMost ? this.#add(second, now) : null]);
+  }
+
+  addAll(writes: readonly CounterWrite[], now: Date): Promise<void> {
+    for (const write of writes) this.#add(write, now);
+    return Promise.resolve();
+  }
+
+  #add({ key, points, expire, replace }: CounterWrite, now: Date): CounterRow {
     const current = this.#rows.get(key);
     const continues = !replace && live(current, now);
     // As the database store: a refund (negative points) never starts a window below zero.

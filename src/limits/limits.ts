@@ -6,12 +6,11 @@ import {
   type AttemptGuard,
   CLIENT_SECRET_GUARD,
   LOGIN_GUARD,
-  type MakeLimiter,
   type Refusal,
   UNGUARDED,
   counterKey,
 } from './attempt-guard.js';
-import { ClockedRateLimiter } from './clocked-limiter.js';
+import { ClockedCounters } from './clocked-limiter.js';
 import { type CounterBackend, MemoryCounters } from './counters.js';
 import { LIMIT_POLICY, type LimitPolicy } from './policy.js';
 
@@ -102,18 +101,14 @@ export function createLimits({
   // The embedded database is one process: its guard counters are in memory too, as many as
   // there are live ones (an evicted failure count would end a lockout early).
   const guards: CounterBackend = shared ?? new MemoryCounters();
-  const limiter =
-    (backend: CounterBackend): MakeLimiter =>
-    (name, { points, duration }) =>
-      new ClockedRateLimiter({ keyPrefix: name, points, duration }, backend, clock);
-  const flood = limiter(floods);
-  const guard = limiter(guards);
+  const flood = new ClockedCounters(floods, clock);
+  const guard = new ClockedCounters(guards, clock);
 
-  const registerTaken = guard('register_taken', policy.registerTakenPerIp);
+  const registerTaken = guard.limiter('register_taken', policy.registerTakenPerIp);
   return {
     enabled: true,
-    loginPerIp: perIp('login_ip', flood('login_ip', policy.loginPerIp)),
-    registerPerIp: perIp('register_ip', flood('register_ip', policy.registerPerIp)),
+    loginPerIp: perIp('login_ip', flood.limiter('login_ip', policy.loginPerIp)),
+    registerPerIp: perIp('register_ip', flood.limiter('register_ip', policy.registerPerIp)),
     registerTaken: {
       check: async (ip) => {
         const taken = await registerTaken.get(ipKey(ip));
@@ -121,7 +116,7 @@ export function createLimits({
       },
       taken: async (ip) => void (await registerTaken.penalty(ipKey(ip))),
     },
-    refreshPerIp: perIp('refresh_ip', flood('refresh_ip', policy.refreshPerIp)),
+    refreshPerIp: perIp('refresh_ip', flood.limiter('refresh_ip', policy.refreshPerIp)),
     loginAttempts: new AttemptLimiter(guard, policy, LOGIN_GUARD),
     clientSecretAttempts: new AttemptLimiter(guard, policy, CLIENT_SECRET_GUARD),
     // The shared table is swept by the limiters themselves (src/limits/clocked-limiter.ts).

@@ -96,7 +96,7 @@ async function upgradeHash({ store, hasher }: SessionDeps, user: UserRecord, pas
   if (hasher.needsRehash(user.passwordHash)) await store.users.updatePasswordHash(user.id, await hasher.hash(password));
 }
 
-/** The session, its first refresh token and the success event in one statement; then the access token. */
+/** The session, its first refresh token and the success event in one statement (with the user's grants); then the access token. */
 async function startSession(
   deps: SessionDeps,
   user: UserRecord,
@@ -135,8 +135,8 @@ async function startSession(
     throw invalidCredentials();
   }
   audit.logged({ ...event, sessionId: session.id });
-  const grants = await store.roles.grantsOf(user.id);
-  const issued = await issueForSession(deps, session, grants, { client, requested: scope });
+  const { grants, ...record } = session;
+  const issued = await issueForSession(deps, record, grants, { client, requested: scope });
   const refreshMaxAgeSeconds = refreshMaxAge(expiresAt, now, config.refreshIdleTtl);
   return { outcome: 'success', tokens: { ...issued, refreshToken: refresh.token, refreshMaxAge: refreshMaxAgeSeconds } };
 }

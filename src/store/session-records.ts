@@ -38,6 +38,11 @@ export interface PresentedToken {
   grants: Grants;
 }
 
+/** A session just created, with its user's roles and permissions as of the creating statement. */
+export interface NewSession extends SessionRecord {
+  grants: Grants;
+}
+
 export interface SessionWithUser extends SessionRecord {
   user: { id: string; email: string; createdAt: Date } & Grants;
 }

@@ -17,13 +17,14 @@ const GRANTS_OF_SESSION_USER = `u.role_names AS roles, u.permissions`;
  * Inserts nothing when the user is disabled or gone: FOR SHARE waits for a disable or delete in
  * progress (they lock the user row first, src/store/accounts.ts) and re-checks its outcome.
  * The session takes a status-list slot in the same statement (TAKE_STATUS_SLOT); the slot stays
- * held (free_at NULL) until the session ends.
+ * held (free_at NULL) until the session ends. Answers the user's grants as of the locked row too:
+ * the first access token's roles, without another round trip.
  */
 export const CREATE_SESSION = defineStatement(
   'latchkey_create_session',
   `
     WITH account AS (
-      SELECT id FROM users WHERE id = $2::uuid AND disabled_at IS NULL FOR SHARE
+      SELECT id, role_names, permissions FROM users WHERE id = $2::uuid AND disabled_at IS NULL FOR SHARE
     ), slot_request AS (
       SELECT $1::uuid AS holder, $13::timestamptz AS reuse_before, $12::int AS token_ttl, NULL::timestamptz AS free_at
         FROM account
@@ -39,10 +40,10 @@ export const CREATE_SESSION = defineStatement(
       INSERT INTO security_events (type, created_at, user_id, session_id, ip, request_id, details)
       SELECT $9, $3, user_id, id, $5, $10, $11::jsonb FROM session
     )
-    SELECT id::text AS "id", user_id::text AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
-           last_used_at AS "lastUsedAt", revoked_at AS "revokedAt", revoked_reason AS "revokedReason",
-           status_slot AS "statusSlot", client_id AS "clientId", scope
-      FROM session`,
+    SELECT s.id::text AS "id", s.user_id::text AS "userId", s.created_at AS "createdAt", s.expires_at AS "expiresAt",
+           s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt", s.revoked_reason AS "revokedReason",
+           s.status_slot AS "statusSlot", s.client_id AS "clientId", s.scope, ${GRANTS_OF_SESSION_USER}
+      FROM session s, account u`,
 );
 
 export const FIND_SESSION = defineStatement(

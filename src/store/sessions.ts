@@ -4,9 +4,9 @@ import type { SecurityEvent } from './security-events.js';
 import {
   type Grants,
   type NewRefreshToken,
+  type NewSession,
   type PresentedRow,
   type PresentedToken,
-  type SessionRecord,
   type SessionRow,
   type SessionWithUser,
   presentedToken,
@@ -18,6 +18,7 @@ import type { SqlRunner } from './sql.js';
 
 export type {
   Grants,
+  NewSession,
   NewRefreshToken,
   PresentedToken,
   RevokeReason,
@@ -64,10 +65,10 @@ export class SessionStore extends SessionRevocations {
     clientId?: string;
     /** The scope asked for at login; undefined: not narrowed. */
     scope?: readonly string[];
-  }): Promise<SessionRecord | null> {
+  }): Promise<NewSession | null> {
     const { userId, now, expiresAt, token, ip, event } = input;
     const userAgent = input.userAgent?.slice(0, 512) ?? null;
-    const rows = await this.sql.query<SessionRow>(CREATE_SESSION, [
+    const rows = await this.sql.query<SessionRow & Grants>(CREATE_SESSION, [
       randomUUID(),
       userId,
       now,
@@ -84,7 +85,10 @@ export class SessionStore extends SessionRevocations {
       input.clientId ?? FIRST_PARTY_CLIENT,
       input.scope ? input.scope.join(' ') : null,
     ]);
-    return rows[0] ? sessionRecord(rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    const { roles, permissions, ...session } = row;
+    return { ...sessionRecord(session), grants: { roles, permissions } };
   }
 
   /** Every authenticated request asks this: is the access token's session still live, and whose is it? */

@@ -1,13 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MemoryCounters } from '../../src/limits/counters.js';
+import { type CounterBackend, MemoryCounters } from '../../src/limits/counters.js';
 import { createLimits } from '../../src/limits/limits.js';
 import { LIMIT_POLICY } from '../../src/limits/policy.js';
 import type { RateLimitStore } from '../../src/store/rate-limits.js';
 import { FakeClock } from '../support/clock.js';
 import { usingPostgres } from '../support/database.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { refresh, registerAndLogin } from '../support/auth.js';
+import { refresh, register, registerAndLogin } from '../support/auth.js';
 
 // Where each limit counts (src/limits/limits.ts): floods in this instance's memory, brute force
 // in the shared counters. Small policies keep the loops short.
@@ -18,14 +18,23 @@ const policy = { ...LIMIT_POLICY, refreshPerIp: { points: 3, duration: 60 }, log
 function sharedCounters() {
   const memory = new MemoryCounters();
   const written: string[] = [];
-  const shared = {
-    add: (key: string, points: number, expire: Date | null, now: Date, replace: boolean) => {
-      written.push(key.split(':')[0] ?? key); // the limiter's name
+  const wrote = (key: string) => written.push(key.split(':')[0] ?? key); // the limiter's name
+  const shared: CounterBackend = {
+    add: (key, points, expire, now, replace) => {
+      wrote(key);
       return memory.add(key, points, expire, now, replace);
     },
-    get: (key: string, now: Date) => memory.get(key, now),
-    delete: (key: string) => memory.delete(key),
-    deleteExpired: (before: Date) => memory.deleteExpired(before),
+    addChained: (first, second, secondIfAtMost, now) => {
+      [first, second].forEach((w) => wrote(w.key));
+      return memory.addChained(first, second, secondIfAtMost, now);
+    },
+    addAll: (writes, now) => {
+      writes.forEach((w) => wrote(w.key));
+      return memory.addAll(writes, now);
+    },
+    get: (key, now) => memory.get(key, now),
+    delete: (key) => memory.delete(key),
+    deleteExpired: (before) => memory.deleteExpired(before),
   };
   return { shared: shared as unknown as RateLimitStore, written };
 }
@@ -110,29 +119,44 @@ describe('MemoryCounters with a cap', () => {
   });
 });
 
-describe.runIf(usingPostgres())('a refresh on PostgreSQL', () => {
+describe.runIf(usingPostgres())('statements per request on PostgreSQL', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
   });
   afterAll(() => h.close());
 
-  it('sends exactly one SQL statement, the rotation: the per-IP limit counts in memory', async () => {
-    const { refreshToken } = await registerAndLogin(h);
+  /** Every statement node-postgres sends while `run` runs, from Prisma's adapter and the prepared statements alike. */
+  async function statementsOf(run: () => Promise<unknown>): Promise<string[]> {
     const sent: string[] = [];
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the client as `this`
     const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    // Every statement node-postgres sends, from Prisma's adapter and the prepared statements alike.
     const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
       const [first] = args as [string | { name?: string; text: string }];
       sent.push(typeof first === 'string' ? first : (first.name ?? first.text));
       return original.apply(this, args);
     });
     try {
-      await refresh(h, refreshToken).expect(200);
+      await run();
     } finally {
       query.mockRestore();
     }
-    expect(sent).toEqual(['latchkey_present_and_rotate']);
+    return sent;
+  }
+
+  it('sends exactly one SQL statement, the rotation: the per-IP limit counts in memory', async () => {
+    const { refreshToken } = await registerAndLogin(h);
+    expect(await statementsOf(() => refresh(h, refreshToken).expect(200))).toEqual(['latchkey_present_and_rotate']);
+  });
+
+  it('a password login sends four statements: the guard admission, the user, the guard success, the session', async () => {
+    const { email, password } = await register(h.http);
+    const sent = await statementsOf(() => h.http.post('/auth/login').send({ email, password }).expect(200));
+    expect(sent).toEqual([
+      'latchkey_rate_limit_add_chained',
+      'latchkey_find_user_by_email',
+      'latchkey_rate_limit_add_all',
+      'latchkey_create_session',
+    ]);
   });
 });
