@@ -56,7 +56,7 @@ export interface AttemptGuard {
 
 /** Lets everything through (RATE_LIMIT=false, or a caller with no guard). */
 export const UNGUARDED: AttemptGuard = {
-  admit: async () => ({ ticket: { succeeded: async () => undefined, failed: async () => undefined } }),
+  admit: () => Promise.resolve({ ticket: { succeeded: () => Promise.resolve(), failed: () => Promise.resolve(undefined) } }),
 };
 
 /** Counter keys are hashes: the counters hold no emails or IPs, and always fit the key column. */

@@ -47,8 +47,8 @@ export class MemoryCounters implements CounterBackend {
     return this.#rows.size;
   }
 
-  async add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow> {
-    return this.#add({ key, points, expire, replace }, now);
+  add(key: string, points: number, expire: Date | null, now: Date, replace: boolean): Promise<CounterRow> {
+    return Promise.resolve(this.#add({ key, points, expire, replace }, now));
   }
 
   // Nothing below awaits: a sequence of writes is one atomic step in this process.
@@ -79,17 +79,17 @@ export class MemoryCounters implements CounterBackend {
     return { ...next };
   }
 
-  async get(key: string, now: Date): Promise<CounterRow | null> {
+  get(key: string, now: Date): Promise<CounterRow | null> {
     const row = this.#rows.get(key);
-    return live(row, now) ? { ...row } : null;
+    return Promise.resolve(live(row, now) ? { ...row } : null);
   }
 
-  async delete(key: string): Promise<boolean> {
-    return this.#rows.delete(key);
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.#rows.delete(key));
   }
 
-  async deleteExpired(before: Date): Promise<number> {
-    return this.#sweep(before);
+  deleteExpired(before: Date): Promise<number> {
+    return Promise.resolve(this.#sweep(before));
   }
 
   /** A counter that starts (or restarts) a window goes to the back of the eviction order. */

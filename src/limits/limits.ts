@@ -65,18 +65,18 @@ export interface Limits {
   sweep(): Promise<number>;
 }
 
-const UNLIMITED_REQUESTS: RequestLimit = { hit: async () => undefined };
+const UNLIMITED_REQUESTS: RequestLimit = { hit: () => Promise.resolve(undefined) };
 
 /** RATE_LIMIT=false: no limits (tests, or a gateway does this job). */
 export const UNLIMITED: Limits = {
   enabled: false,
   loginPerIp: UNLIMITED_REQUESTS,
   registerPerIp: UNLIMITED_REQUESTS,
-  registerTaken: { check: async () => undefined, taken: async () => undefined },
+  registerTaken: { check: () => Promise.resolve(undefined), taken: () => Promise.resolve() },
   refreshPerIp: UNLIMITED_REQUESTS,
   loginAttempts: UNGUARDED,
   clientSecretAttempts: UNGUARDED,
-  sweep: async () => 0,
+  sweep: () => Promise.resolve(0),
 };
 
 export interface LimitsInput {
