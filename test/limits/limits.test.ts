@@ -117,6 +117,32 @@ describe('MemoryCounters with a cap', () => {
     for (let i = 0; i < 1000; i++) await add(counters, `flood-${i}`, clock.now());
     expect(counters.size).toBeLessThanOrEqual(10);
   });
+
+  it('keeps every counter its own through deletes, sweeps, reused slots and growth', async () => {
+    const clock = new FakeClock();
+    const counters = new MemoryCounters();
+    const now = clock.now();
+    // More keys than the first allocation holds, each with its own count.
+    for (let i = 0; i < 1000; i++) await counters.add(`k-${i}`, i + 1, new Date(now.getTime() + 60_000), now, false);
+    await counters.add('forever', 3, null, now, false); // a lockout without an end
+    expect(await counters.delete('k-1')).toBe(true);
+    expect(await counters.delete('k-1')).toBe(false);
+    await counters.add('after-delete', 7, new Date(now.getTime() + 1000), now, false); // takes k-1's slot
+    await counters.add('k-2', -10, null, now, false); // a refund continues the live window
+    expect(await counters.get('k-1', now)).toBeNull();
+    expect(await counters.get('after-delete', now)).toEqual({ points: 7, expire: new Date(now.getTime() + 1000) });
+    expect(await counters.get('k-2', now)).toEqual({ points: -7, expire: new Date(now.getTime() + 60_000) });
+    expect(await counters.get('k-999', now)).toMatchObject({ points: 1000 });
+
+    clock.advance(2);
+    expect(await counters.deleteExpired(clock.now())).toBe(1); // after-delete
+    expect(await counters.add('k-3', 5, new Date(clock.now().getTime() + 1000), clock.now(), true)).toMatchObject({ points: 5 });
+    expect(await counters.add('fresh', -4, null, clock.now(), false)).toEqual({ points: 0, expire: null }); // never below zero
+    clock.advance(3600);
+    expect(await counters.deleteExpired(clock.now())).toBe(999); // k-0 … k-999 but k-1 (k-3 in its new window too)
+    expect(await counters.get('forever', clock.now())).toEqual({ points: 3, expire: null });
+    expect(counters.size).toBe(2); // forever and fresh: no end
+  });
 });
 
 describe.runIf(usingPostgres())('statements per request on PostgreSQL', () => {
