@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import pg from 'pg';
 
 // CPU time per request, which a busy shared machine disturbs far less than requests per second:
@@ -21,6 +21,8 @@ export interface CpuSnapshot {
   server: number;
   /** The server's main thread alone (its event loop); the rest is libuv's pool (argon2, signing) and V8's helpers. */
   mainThread: number;
+  /** Every thread of the server by thread id (the main thread's id is the pid). */
+  threads: Map<number, number>;
   backends: Map<number, number>;
 }
 
@@ -47,7 +49,23 @@ export async function cpuSnapshot(pid: number, db?: { serverUrl: string; databas
       if (t !== undefined) backends.set(backend, t);
     }
   }
-  return { server: (await ticks(pid)) ?? 0, mainThread: (await ticks(pid, `/task/${pid}`)) ?? 0, backends };
+  const threads = new Map<number, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const t = await ticks(pid, `/task/${tid}`);
+    if (t !== undefined) threads.set(Number(tid), t);
+  }
+  return { server: (await ticks(pid)) ?? 0, mainThread: threads.get(pid) ?? 0, threads, backends };
+}
+
+/**
+ * Milliseconds of CPU of each of the server's other threads between two snapshots, busiest first:
+ * libuv's pool (argon2, WebCrypto's signing jobs) and V8's helpers (GC, compilation). Node names
+ * them all `node`, so they are told apart by what they use.
+ */
+export function otherThreadsBetween(before: CpuSnapshot, after: CpuSnapshot, pid: number): number[] {
+  const used: number[] = [];
+  for (const [tid, t] of after.threads) if (tid !== pid) used.push((t - (before.threads.get(tid) ?? 0)) * TICK_MS);
+  return used.filter((ms) => ms > 0).sort((a, b) => b - a);
 }
 
 /** Milliseconds of CPU between two snapshots; a backend that appeared in between counts whole. */

@@ -10,6 +10,9 @@
 // BENCH_ENV (extra environment for Latchkey, `NAME=value NAME=value`), BENCH_SQL_AFTER_START (SQL
 // run on the fresh database once Latchkey has migrated it: to try a schema change's effect),
 // BENCH_PROFILE_OUT (a file to keep the window's .cpuprofile in, for Chrome DevTools or a closer look).
+//
+// A login without its hash, to see what the rest of a login costs when argon2 does not share the
+// cores: BENCH_SCENARIO=login BENCH_NODE_ARGS="--import $PWD/bench/probes/no-argon2.mjs".
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +20,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { COOKIE, PASSWORD, createBenchUser, createLoginAccounts, latchkeySessions } from './clients.js';
-import { cpuBetween, cpuSnapshot } from './cpu.js';
+import { cpuBetween, cpuSnapshot, otherThreadsBetween } from './cpu.js';
 import { freshPostgresDatabase } from './database.js';
 import { clientAddresses, cookieRefresh, load, manyUsersLogin, refreshChains } from './load.js';
 import { ROOT, startLatchkey } from './processes.js';
@@ -44,6 +47,10 @@ interface Mark {
   atMicros: number;
   statements: Record<string, number>;
   memory: NodeJS.MemoryUsage;
+  /** [space, committed bytes, used bytes] */
+  heapSpaces: [string, number, number][];
+  /** Resident MB by mapping. */
+  resident: Record<string, number>;
 }
 
 const STATS = 'xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted';
@@ -156,7 +163,9 @@ async function main() {
     const db = { serverUrl: server, database: name };
     const cpuBefore = await cpuSnapshot(latchkey.child.pid!, db);
     const result = await load({ url: latchkey.url, connections, duration, ...options() });
-    const cpu = cpuBetween(cpuBefore, await cpuSnapshot(latchkey.child.pid!, db));
+    const cpuAfter = await cpuSnapshot(latchkey.child.pid!, db);
+    const cpu = cpuBetween(cpuBefore, cpuAfter);
+    const others = otherThreadsBetween(cpuBefore, cpuAfter, latchkey.child.pid!);
     latchkey.child.kill('SIGUSR2');
     const peakRssMb = latchkey.peakRssMb();
     await sleep(11_000); // an idle backend reports its last statistics after 10 s (PGSTAT_IDLE_INTERVAL)
@@ -173,6 +182,7 @@ async function main() {
       `CPU per request: server ${perRequest(cpu.serverMs)} ms (main thread ${perRequest(cpu.mainThreadMs)} ms), ` +
         `its PostgreSQL backends ${perRequest(cpu.databaseMs ?? 0)} ms`,
     );
+    console.log(`  the server's other threads, busiest first (ms per request): ${others.map(perRequest).join(', ')}`);
     console.log('\npg_stat_database, per request (includes the two reads of this script):');
     for (const key of Object.keys(after)) console.log(`  ${key.padEnd(14)} ${perRequest(after[key]! - before[key]!)}`);
 
@@ -192,6 +202,14 @@ async function main() {
         `\nmemory (window peaks): rss ${mb(probe.peak.rss!)}, heapTotal ${mb(probe.peak.heapTotal!)}, heapUsed ${mb(probe.peak.heapUsed!)}, ` +
           `external ${mb(probe.peak.external!)}, arrayBuffers ${mb(probe.peak.arrayBuffers!)}`,
       );
+      const spaces = end.heapSpaces.filter(([, committed]) => committed >= 2 ** 19);
+      console.log(
+        `at the end of the window: V8 heap spaces, committed/used: ${spaces.map(([n, c, u]) => `${n} ${mb(c)}/${mb(u)}`).join(', ')}`,
+      );
+      const resident = Object.entries(end.resident)
+        .filter(([, m]) => m >= 0.5)
+        .sort((a, b) => b[1] - a[1]);
+      console.log(`  resident by mapping: ${resident.map(([n, m]) => `${n} ${Math.round(m)} MB`).join(', ')}`);
       const profileFile = (await readdir(cwd)).find((f) => f.endsWith('.cpuprofile'));
       if (profileFile) {
         const profile = JSON.parse(await readFile(path.join(cwd, profileFile), 'utf8')) as CpuProfile;
