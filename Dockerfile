@@ -66,4 +66,4 @@ STOPSIGNAL SIGTERM
 # V8's old generation (the live heap is ~30-50 MB; without a bound it grows by 100-200 MB of garbage
 # under load before collecting). Same as `npm start`; raise it for a very large number of
 # concurrent connections (docs/performance.md "Memory").
-CMD ["node", "--wasm-lazy-compilation", "--max-old-space-size=128", "dist/main.js"]
+CMD ["node", "--wasm-lazy-compilation", "--max-old-space-size=128", "dist/start.cjs"]

@@ -15,6 +15,7 @@
 // BENCH_DURATION (s per run, 8), BENCH_CONNECTIONS (64), BENCH_RATE_LIMIT (true),
 // BENCH_POSTGRES_URL or DATABASE_URL, BENCH_NODE_ARGS, UV_THREADPOOL_SIZE (as `npm run bench`).
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +55,10 @@ function builds(): Build[] {
   if (!spec) throw new Error('BENCH_AB: name=dir,name=dir (see bench/ab.ts)');
   return spec.split(',').map((item) => {
     const [name, dir] = item.includes('=') ? (item.split('=', 2) as [string, string]) : [item, item];
-    return { name, entry: path.resolve(ROOT, dir, 'dist/main.js') };
+    // dist/start.cjs sizes the thread pool before loading dist/main.js; builds from before it
+    // existed run main.js directly (the bench sets UV_THREADPOOL_SIZE for both alike).
+    const start = path.resolve(ROOT, dir, 'dist/start.cjs');
+    return { name, entry: existsSync(start) ? start : path.resolve(ROOT, dir, 'dist/main.js') };
   });
 }
 

@@ -102,8 +102,8 @@ export async function npmStartArgs(): Promise<string[]> {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   // `exec node …`: the shell hands over to node, so signals reach the server (package.json).
   const words = pkg.scripts.start.split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return [...words.slice(1, -1), path.join(ROOT, 'dist/main.js')];
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/start.cjs') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return [...words.slice(1, -1), path.join(ROOT, 'dist/start.cjs')];
 }
 
 export interface LatchkeyProcess extends Child {
@@ -147,7 +147,7 @@ export async function startLatchkey(
   options: {
     rateLimit: boolean;
     nodeArgs?: string[];
-    /** Another build's dist/main.js (bench/ab.ts); default this checkout's. */ entry?: string;
+    /** Another build's entry (bench/ab.ts); default this checkout's dist/start.cjs. */ entry?: string;
   },
 ): Promise<LatchkeyProcess> {
   const adminToken = env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');

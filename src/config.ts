@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { checkCombinations } from './config-rules.js';
 import { type SigningAlg, envSchema } from './config-schema.js';
 
-// The only reader of process.env. Every variable is documented in .env.example and README.
+// The only reader of process.env (src/start.cts only defaults libuv's UV_THREADPOOL_SIZE before the
+// server loads). Every variable is documented in .env.example and README.
 // The schema: src/config-schema.ts; rules across variables and production refusals: src/config-rules.ts.
 
 export { SIGNING_ALGS, type SigningAlg } from './config-schema.js';

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { canListen } from '../support/listen.js';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SERVER_ARGS, type ServerProcess, baseServerEnv, startServerProcess } from '../support/server-process.js';
 
@@ -40,7 +41,7 @@ describe('npm start with no configuration', PROCESS_TEST, () => {
     };
     const nodeFlags = SERVER_ARGS.slice(0, SERVER_ARGS.indexOf('--import'));
     // `exec`: the script's shell becomes node, so the signal npm forwards reaches the server.
-    expect(pkg.scripts.start).toBe(['exec', 'node', ...nodeFlags, 'dist/main.js'].join(' '));
+    expect(pkg.scripts.start).toBe(['exec', 'node', ...nodeFlags, 'dist/start.cjs'].join(' '));
     expect(pkg.scripts.prestart).toMatch(/npm run build/); // never a stale dist/
   });
 
@@ -136,6 +137,50 @@ describe('invalid configuration', PROCESS_TEST, () => {
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/KEY_ENCRYPTION_KEY/);
     expect(stderr).toMatch(/COOKIE_SECURE/);
+  });
+});
+
+describe.runIf(existsSync('/proc/self/task'))('the entry npm start runs (src/start.cts)', () => {
+  /** Threads of a process that loads, through the entry, a `main.js` that runs 16 jobs on libuv's pool. */
+  async function threadsWith(dir: string, poolSize: string | undefined): Promise<number> {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.UV_THREADPOOL_SIZE;
+    if (poolSize) env.UV_THREADPOOL_SIZE = poolSize;
+    const child = spawn(process.execPath, [path.join(dir, 'start.cjs')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    await new Promise((resolve) => child.once('exit', resolve));
+    return Number(stdout.trim());
+  }
+
+  it("sizes libuv's thread pool to the cores the process may use, unless UV_THREADPOOL_SIZE is set", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-entry-'));
+    dirs.push(dir);
+    // The entry as tsc compiles it (CommonJS), next to a stand-in for the server.
+    const source = await readFile(path.join(ROOT, 'src/start.cts'), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      fileName: 'start.cts',
+      compilerOptions: {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2023,
+      },
+    });
+    await writeFile(path.join(dir, 'start.cjs'), outputText);
+    await writeFile(
+      path.join(dir, 'main.js'),
+      `import { pbkdf2 } from 'node:crypto';
+       import { readdirSync } from 'node:fs';
+       await Promise.all(Array.from({ length: 16 }, () => new Promise((done) => pbkdf2('p', 's', 1000, 32, 'sha256', done))));
+       console.log(readdirSync('/proc/self/task').length);`,
+    );
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+
+    const one = await threadsWith(dir, '1');
+    expect(one).toBeGreaterThan(1);
+    // Everything but the pool is the same in each run: the differences are the pool's sizes.
+    expect((await threadsWith(dir, '5')) - one).toBe(4);
+    expect((await threadsWith(dir, undefined)) - one).toBe(availableParallelism() - 1);
   });
 });
 

@@ -6,9 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// `npm start` runs the compiled server (`node --wasm-lazy-compilation --max-old-space-size=128 dist/main.js`). Tests run
-// the same program from its sources, with the same flags, so they never test a stale build;
-// from another cwd tsx must be named by path.
+// `npm start` runs the compiled server (`node --wasm-lazy-compilation --max-old-space-size=128 dist/start.cjs`,
+// which sizes libuv's thread pool and loads dist/main.js). Tests run the same program from its
+// sources, with the same flags, so they never test a stale build (the entry's pool sizing has its
+// own test in test/process/start.test.ts); from another cwd tsx must be named by path.
 export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 export const SERVER_ARGS = [
   '--wasm-lazy-compilation',
