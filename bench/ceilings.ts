@@ -3,6 +3,7 @@
 //   es256:  RFC 9068 access tokens signed per second with jose, the call Latchkey makes (npm run bench:oauth).
 // `concurrency` operations are kept in flight (like the benchmark's connections), and the
 // libuv thread pool is the same size as the server's (UV_THREADPOOL_SIZE from the parent).
+// By hand: UV_THREADPOOL_SIZE=2 BENCH_DURATION=6 node --import tsx bench/ceilings.ts argon2
 import { randomUUID } from 'node:crypto';
 import * as argon2 from 'argon2';
 import { SignJWT, generateKeyPair } from 'jose';
@@ -51,4 +52,14 @@ async function es256Ceiling() {
 
 const result = kind === 'argon2' ? await argon2Ceiling() : kind === 'es256' ? await es256Ceiling() : undefined;
 if (!result) throw new Error('usage: ceilings.ts argon2|es256');
-console.log(JSON.stringify(result));
+// Also the process's CPU per operation (all threads, start-up included) and its RSS at the end:
+// what glibc's settings trade (docs/performance.md, "Memory": MALLOC_MMAP_THRESHOLD_, GLIBC_TUNABLES).
+const { userCPUTime, systemCPUTime } = process.resourceUsage();
+console.log(
+  JSON.stringify({
+    ...result,
+    cpuMsPerOp: Math.round((userCPUTime + systemCPUTime) / result.ops / 10) / 100,
+    systemCpuMsPerOp: Math.round(systemCPUTime / result.ops / 10) / 100,
+    rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  }),
+);
