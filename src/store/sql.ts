@@ -3,8 +3,9 @@ import type pg from 'pg';
 
 /**
  * The hot path's SQL: the few statements every refresh and every authenticated request runs,
- * sent as named prepared statements on the connections Prisma's adapter uses. PostgreSQL then
- * parses and plans each once per connection, and the statement skips Prisma's query pipeline.
+ * sent as named prepared statements on the connections Prisma's adapter uses (PGlite's one
+ * session, or the pg pool's connections). The database then parses and plans each once per
+ * connection, and the statement skips Prisma's query pipeline.
  * Measured on the rotation statement (`npm run bench:statements`, docs/performance.md): about
  * 2.9 times the statements per second of Prisma's `$queryRaw`. Everything else goes through Prisma.
  */
