@@ -33,10 +33,11 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # 3. Runtime: the compiled server (dist/), plus the sources and generated client for the
 #    `latchkey` CLI (bin/latchkey.mjs runs them through tsx, a runtime dependency).
 FROM ${NODE_IMAGE} AS runtime
-# UV_THREADPOOL_SIZE: libuv's pool runs argon2 and WebCrypto signing. It is sized when the
-# process starts, before any application code, so it is set here and not in code. Keep it at
-# the number of cores the container may use (more threads than cores do not hash faster, and
-# every thread that has hashed keeps argon2's 19 MiB: docs/performance.md "Memory"). 2 here.
+# UV_THREADPOOL_SIZE: libuv's pool runs argon2 and WebCrypto signing. Unset, dist/start.cjs
+# sizes it to the cores the process may see, which in a container limited by a CPU quota are
+# the host's; so it is set here. Keep it at the number of cores the container may use (more
+# threads than cores do not hash faster, and every thread that has hashed keeps argon2's
+# 19 MiB: docs/performance.md "Memory"). 2 here.
 ENV NODE_ENV=production \
     PORT=3000 \
     ADMIN_PORT=3001 \

@@ -85,6 +85,9 @@ export class MemoryCounters implements CounterBackend {
   }
 
   #add({ key, points, expire, replace }: CounterWrite, now: number): CounterRow {
+    const end = expire === null ? Number.NaN : expire.getTime();
+    // NaN stands for "no end": an invalid Date must not become a counter that never expires.
+    if (expire !== null && !Number.isFinite(end)) throw new RangeError(`counter ${key}: invalid end of window`);
     let slot = this.#slots.get(key);
     if (!replace && slot !== undefined && this.#live(slot, now)) {
       this.#points[slot]! += points;
@@ -96,7 +99,7 @@ export class MemoryCounters implements CounterBackend {
     else slot = this.#take(now);
     this.#slots.set(flat(key), slot);
     this.#points[slot] = replace ? points : Math.max(points, 0);
-    this.#expires[slot] = expire === null ? Number.NaN : expire.getTime();
+    this.#expires[slot] = end;
     return this.#row(slot);
   }
 

@@ -90,15 +90,30 @@ export function pgliteRunner(pglite: PGlite): SqlRunner {
     return messages;
   }
 
+  const exclusive = (statement: Statement, values: readonly unknown[]) =>
+    pglite._runExclusiveTransaction(() => pglite._runExclusiveQuery(() => run(statement, values)));
+
   return {
     async query<Row>(statement: Statement, values: readonly unknown[]) {
       await pglite._checkReady();
-      const messages = await pglite._runExclusiveTransaction(() => pglite._runExclusiveQuery(() => run(statement, values)));
+      let messages: BackendMessage[];
+      try {
+        messages = await exclusive(statement, values);
+      } catch (error) {
+        // The session no longer holds the statement as prepared (DEALLOCATE, DISCARD), or DDL
+        // changed its result type: both refuse it before it runs, so prepare it again, once.
+        if (!STALE_STATEMENT.has((error as { code?: unknown }).code as string)) throw error;
+        prepared.delete(statement.name);
+        messages = await exclusive(statement, values);
+      }
       await pglite.syncToFs();
       return (parse.parseResults(messages, pglite.parsers)[0]?.rows ?? []) as Row[];
     },
   };
 }
+
+/** 26000 invalid_sql_statement_name, 0A000 "cached plan must not change result type". */
+const STALE_STATEMENT = new Set(['26000', '0A000']);
 
 /** A parameter as PGlite's own query sends it: its type's serializer (dates, arrays, bytes, JSON …), or its text. */
 function serialize(pglite: PGlite, value: unknown, oid: number | undefined): string | null {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/store/index.js'; // every repository, so every statement is defined
 import { type Statement, definedStatements } from '../../src/store/sql.js';
-import { type TestDatabase, freshDatabase } from '../support/database.js';
+import { type TestDatabase, freshDatabase, usingPostgres } from '../support/database.js';
 
 // Every prepared statement (src/store/sql.ts defineStatement) is prepared against the migrated
 // schema: PREPARE runs the parser and the analyser, so a table, column or type the schema does
@@ -82,6 +82,13 @@ describe("the hot path's runner (db.sql: named prepared statements, on PGlite to
     await expect(database.db.sql.query(broken, [])).rejects.toMatchObject({ code: '42703' });
     expect(await database.db.prisma.$queryRawUnsafe('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(await database.db.sql.query(sum, [1, [], new Date(0)])).toEqual([{ n: 2, tags: [], at: new Date(0) }]);
+  });
+
+  it.runIf(!usingPostgres())('prepares a statement again when its session dropped it (PGlite: one session for all)', async () => {
+    expect(await database.db.sql.query(divide, [5])).toEqual([{ n: 2 }]);
+    await database.db.prisma.$executeRawUnsafe('DEALLOCATE ALL');
+    expect(await database.db.sql.query(divide, [5])).toEqual([{ n: 2 }]);
+    expect(await database.db.sql.query(divide, [2])).toEqual([{ n: 5 }]);
   });
 
   it("never runs inside another caller's transaction: what a transaction undid, it never saw", async () => {
