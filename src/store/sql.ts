@@ -63,26 +63,32 @@ type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
  * and an error ends with Sync, which leaves the session ready for the next statement.
  */
 export function pgliteRunner(pglite: PGlite): SqlRunner {
-  /** Parameter type OIDs of each statement prepared in this instance's session. */
-  const prepared = new Map<string, number[]>();
+  /** What the session said of each statement it prepared: its parameter types and its row description. */
+  const prepared = new Map<string, { types: number[]; rows: BackendMessage[] }>();
   const send = (message: Uint8Array) => pglite.execProtocolStream(message, { syncToFs: false });
 
   async function run(statement: Statement, values: readonly unknown[]): Promise<BackendMessage[]> {
     const messages: BackendMessage[] = [];
     try {
-      let types = prepared.get(statement.name);
-      if (!types) {
+      let described = prepared.get(statement.name);
+      if (!described) {
         // Close first: not an error for a name the session does not hold, and it clears one a
         // failed earlier attempt may have left, so preparing can always be tried again.
         await send(protocol.serialize.close({ type: 'S', name: statement.name }));
         await send(protocol.serialize.parse({ name: statement.name, text: statement.text }));
-        types = parse.parseDescribeStatementResults(await send(protocol.serialize.describe({ type: 'S', name: statement.name })));
-        prepared.set(statement.name, types);
+        // The statement's description names its parameters' types and its columns, once: each
+        // call then binds and executes, with no Describe of its own.
+        const description = await send(protocol.serialize.describe({ type: 'S', name: statement.name }));
+        described = {
+          types: parse.parseDescribeStatementResults(description),
+          rows: description.filter((m) => m.name === 'rowDescription'),
+        };
+        prepared.set(statement.name, described);
       }
-      const oids = types;
-      const text = values.map((value, i) => serialize(pglite, value, oids[i]));
+      const { types, rows } = described;
+      const text = values.map((value, i) => serialize(pglite, value, types[i]));
+      messages.push(...rows);
       messages.push(...(await send(protocol.serialize.bind({ statement: statement.name, values: text }))));
-      messages.push(...(await send(protocol.serialize.describe({ type: 'P' }))));
       messages.push(...(await send(protocol.serialize.execute({}))));
     } finally {
       messages.push(...(await send(protocol.serialize.sync())));
