@@ -30,9 +30,10 @@ import { LIMIT_POLICY, type LimitPolicy } from './policy.js';
 // - On the embedded PGlite (one process) every counter is in memory.
 
 /**
- * Flood counters one instance holds at most: ~115 bytes of heap each (measured, V8 heap after
- * GC; src/limits/counters.ts), so ~6 MB at the cap. Past it the expired go first, then the oldest (src/limits/counters.ts):
- * only a flood from more distinct IPs than this within one window makes an IP's count start over.
+ * Flood counters one instance holds at most: ~115 bytes of heap each (V8 heap after GC,
+ * `bench/counters.ts`), so ~6 MB at the cap. Past it the expired go first, then the oldest
+ * (src/limits/counters.ts): only a flood from more distinct IPs than this within one window
+ * makes an IP's count start over.
  */
 export const MEMORY_COUNTER_CAP = 50_000;
 
