@@ -56,9 +56,9 @@ type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
  * PGlite runs PostgreSQL in this process, one session for the whole app. `pglite.query` parses
  * and plans its statement on every call (an unnamed statement); on the rotation statement that
  * is ~60 % of its cost (2.4 ms a call against 1.0 ms prepared, measured in process). So the hot
- * path's statements are prepared here too, under their names, once per PGlite instance: the same
+ * path's statements are prepared here too, under their names, once per PGlite instance: the
  * extended-protocol exchange `pglite.query` makes (its source, src/base.ts `#runQuery`), with a
- * named statement bound instead of an unnamed one parsed. Like `pglite.query`, each call holds
+ * named statement bound instead of an unnamed one parsed and described on every call. Like `pglite.query`, each call holds
  * PGlite's transaction and query locks, so it never runs inside another caller's transaction,
  * and an error ends with Sync, which leaves the session ready for the next statement.
  */
